@@ -1,0 +1,103 @@
+"""The validator: load errors, then the warnings a graph can show (networkx).
+
+`check_file` is what `groupsim validate` runs on each file; `warnings` is the
+graph part on an already loaded scenario.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import networkx as nx
+
+from simulator.authoring.analysis import reachability
+from simulator.authoring.diagnostics import Diagnostic
+from simulator.authoring.library import SUFFIXES
+from simulator.authoring.loader import load_text
+from simulator.engine.model import Pos, Scenario
+
+
+def graph(s: Scenario) -> nx.DiGraph:
+    """States as nodes; an edge for every choice, `next` branch and time-out."""
+    g = nx.DiGraph()
+    g.add_nodes_from(s.states)
+    for st in s.states.values():
+        for c in st.choices:
+            g.add_edge(st.id, c.goto)
+        for b in st.next:
+            g.add_edge(st.id, b.goto)
+        if st.on_timeout:
+            g.add_edge(st.id, st.on_timeout)
+    return g
+
+
+def warnings(s: Scenario) -> list[Diagnostic]:
+    """Everything that plays but deserves the author's eye."""
+    out: list[Diagnostic] = []
+
+    def warn(pos: Pos, message: str) -> None:
+        out.append(Diagnostic(s.source or "<scenario>", pos.line or 1, pos.col or 1, "warning", message))
+
+    g = graph(s)
+    reachable = nx.descendants(g, s.start) | {s.start}
+    endings = {sid for sid, st in s.states.items() if st.ending is not None}
+    can_end: set[str] = set(endings)
+    for e in endings:
+        can_end |= nx.ancestors(g, e)
+
+    for sid, st in s.states.items():
+        if sid not in reachable:
+            warn(st.pos, f"state '{sid}' cannot be reached from the start ('{s.start}'); link to it or remove it")
+        elif sid not in can_end:
+            warn(st.pos, f"no ending can be reached from state '{sid}': a trainee who gets there is stuck")
+
+    found = reachability(s)
+    if found.complete:
+        for sid, st in s.states.items():
+            if sid in reachable and sid not in found.states:
+                what = "ending" if st.ending else "state"
+                warn(st.pos, f"{what} '{sid}' is never reached: the conditions on every way to it never hold")
+            if sid in found.states:
+                for c in st.choices:
+                    if c.when is not None and (sid, c.number) not in found.offered:
+                        warn(c.pos, f"choice {c.number} of state '{sid}' is never offered: its condition '{c.when}' never holds when the state is reached")
+
+    for sid, st in s.states.items():
+        if not st.choices:
+            continue
+        if not any(c.rating == "recommended" for c in st.choices):
+            warn(st.pos, f"decision '{sid}' has no recommended choice; trainees learn most when one response is the model")
+        if len(st.choices) > 1:
+            shapes = {
+                (c.goto, tuple(sorted((e.target, e.amount, e.fair) for e in c.effects)), frozenset(c.set), frozenset(c.unset))
+                for c in st.choices
+            }
+            if len(shapes) == 1:
+                warn(st.pos, f"every choice at '{sid}' leads to '{st.choices[0].goto}' with the same effects, so the decision makes no difference")
+    return sorted(out, key=lambda d: (d.line, d.col))
+
+
+def check_file(path: Path) -> list[Diagnostic]:
+    """Errors if the file does not load, else its warnings."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return [Diagnostic(str(path), 1, 1, "error", f"cannot read the file: {exc.strerror or exc}")]
+    scenario, errors = load_text(data, str(path))
+    if scenario is None:
+        return errors
+    return warnings(scenario)
+
+
+def scenario_files(paths: Iterable[Path]) -> Iterator[Path | str]:
+    """Each scenario file under `paths`; a path that does not exist is yielded as a str."""
+    for p in paths:
+        if p.is_dir():
+            yield from sorted(
+                f for f in p.rglob("*") if f.suffix in SUFFIXES and f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+        elif p.exists():
+            yield p
+        else:
+            yield str(p)

@@ -1,0 +1,57 @@
+"""The `groupsim` command. Thin: each subcommand lives in `simulator.commands.<name>`,
+whose module is cheap to import; the heavy parts load inside its `run`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from simulator import __version__
+
+# Order is the order `groupsim --help` lists them.
+COMMANDS = ("validate", "run", "schema")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="groupsim",
+        description="Rehearse facilitating a support or therapy group through critical incidents.",
+        epilog="Start with 'groupsim play'. Each command has its own --help.",
+    )
+    parser.add_argument("--version", action="version", version=f"groupsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"simulator.commands.{name}")
+        p = sub.add_parser(name, help=module.HELP, description=module.__doc__)
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args._module.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `groupsim run ... | head`
+        return 0
+    except Exception as exc:  # a bug of ours: say so plainly, keep the traceback for those who ask
+        if os.environ.get("GROUPSIM_DEBUG"):
+            raise
+        print(
+            f"groupsim: something went wrong inside groupsim ({type(exc).__name__}: {exc}).\n"
+            "Nothing of yours was changed. Run again with GROUPSIM_DEBUG=1 to see the details for a bug report.",
+            file=sys.stderr,
+        )
+        return 70
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
