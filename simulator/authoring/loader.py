@@ -105,6 +105,7 @@ class _Reader:
         self.diags: list[Diagnostic] = []
         self.seen: set[int] = set()
         self.taken: dict[str, str] = {}  # meter/member/flag names, which share one namespace
+        self.broken: set[str] = set()  # names declared with errors: already reported, so not again where used
 
     # -- reporting ---------------------------------------------------------------
     def error(self, node: Node | Pos | None, message: str) -> None:
@@ -127,7 +128,7 @@ class _Reader:
         """Note a node as read; False (with an error) if an alias reuses it."""
         key = id(node)
         if key in self.seen:
-            self.error(node, "anchors and aliases (& and *) are not allowed; write the value out in full here")
+            self.error(node, "this value is reused elsewhere through an alias; anchors and aliases (& and *) are not allowed, so write it out in full each time")
             return False
         self.seen.add(key)
         if node.tag and not node.tag.startswith(STANDARD_TAG):
@@ -329,6 +330,7 @@ class _Reader:
         self.names: dict[str, conditions.Kind] = {k: "number" for k in self.meters}
         self.names.update({k: "number" for k in self.members})
         self.names.update({k: "flag" for k in self.flags})
+        self.names.update({k: "number" for k in self.broken})  # reported once, where declared
 
         # State ids and choice counts come before the states themselves, since conditions,
         # gotos and chose(...) may name states further down the file.
@@ -402,6 +404,7 @@ class _Reader:
             if not self.check_name(knode, "meter", self.taken):
                 continue
             where = f"meter '{knode.value}'"
+            self.broken.add(knode.value)
             m = self.mapping(vnode, where, ("label", "start", "min", "max", "help"), ("label", "start"))
             if m is None:
                 continue
@@ -419,6 +422,7 @@ class _Reader:
             if None in (label, start, low, high):
                 continue
             out[knode.value] = Meter(knode.value, label, start, low, high, help_ or "", self.pos(knode))
+            self.broken.discard(knode.value)
         return out
 
     def read_members(self, node: Node) -> dict[str, Member]:
@@ -428,6 +432,7 @@ class _Reader:
             if not self.check_name(knode, "member", taken):
                 continue
             where = f"member '{knode.value}'"
+            self.broken.add(knode.value)
             m = self.mapping(vnode, where, ("name", "about", "trust"), ("name",))
             if m is None:
                 continue
@@ -437,6 +442,7 @@ class _Reader:
             if name is None or trust is None:
                 continue
             out[knode.value] = Member(knode.value, name, about or "", trust, self.pos(knode))
+            self.broken.discard(knode.value)
         return out
 
     def read_flags(self, node: Node) -> tuple[str, ...]:
@@ -512,8 +518,10 @@ class _Reader:
                 continue
             self.visit(item)
             knode, vnode = item.value[0]
-            speaker = self.ref(knode, self.members, "member") if self.members else None
-            if not self.members:
+            if knode.value in self.broken:
+                continue
+            speaker = self.ref(knode, self.members, "member") if self.members or self.broken else None
+            if not self.members and not self.broken:
                 self.error(knode, f"'{_short(knode.value)}' speaks, but the scenario has no 'members'; add them at the top")
             text = self.text(vnode, f"what {knode.value} says")
             if speaker is not None and text is not None:
@@ -555,6 +563,8 @@ class _Reader:
         targets = list(self.meters) + list(self.members)
         for knode, vnode in self.entries(node, f"the effects of {where}") or []:
             target = knode.value
+            if target in self.broken:
+                continue
             if target not in targets:
                 what = "flag" if target in self.flags else None
                 hint = (
@@ -773,10 +783,10 @@ def load_text(data: bytes | str, path: str = "<text>") -> tuple[Scenario | None,
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or "the YAML does not parse"
         if "maximum nesting depth" in problem:
-            problem = "the file is nested too deeply to be a scenario"
-        elif "expected a single document" in problem or "but found another document" in problem:
-            problem = "the file holds more than one document ('---'); a scenario is one document"
-        context = f" ({exc.context})" if exc.context and "nesting" not in problem else ""
+            return fail(line, col, "the file is nested too deeply to be a scenario")
+        if "expected a single document" in problem or "but found another document" in problem:
+            return fail(line, col, "the file holds more than one document ('---'); a scenario is one document")
+        context = f" ({exc.context})" if exc.context else ""
         return fail(line, col, f"YAML syntax: {problem}{context}; check the indentation and quotes around here")
     except yaml.YAMLError as exc:
         return fail(1, 1, f"YAML syntax: {exc}")
