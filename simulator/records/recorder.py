@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -336,6 +336,15 @@ class RunRecorder:
     @classmethod
     def start(cls, recorder: Recorder, scenario: Scenario, trainee: str, mode: str, seed: int) -> RunRecorder:
         return cls(recorder, recorder.start_run(scenario, trainee, mode, seed))
+
+    @classmethod
+    def factory(cls, recorder: Recorder) -> Callable[[Scenario, str, str, int], RunRecorder]:
+        """`factory(scenario, trainee, mode, seed)` starting a recorded run: what the TUI calls after the briefing."""
+
+        def make(scenario: Scenario, trainee: str, mode: str, seed: int) -> RunRecorder:
+            return cls.start(recorder, scenario, trainee, mode, seed)
+
+        return make
 
     def on_step(self, session: Session, step: Step, elapsed_ms: int | None) -> None:
         self.recorder.record_step(self.run_id, session, step, elapsed_ms)

@@ -1,0 +1,89 @@
+"""Finding interrupted runs again, with the scenario file each was played on.
+
+What `groupsim play` uses to offer a run that a closed terminal or a killed process
+left unfinished. The scenario is looked for where the run loaded it from, then in
+the shipped library by id; a file whose content is the exact version played is
+preferred. Loading files needs the authoring package (YAML), imported here lazily.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from simulator.engine.model import Scenario
+from simulator.engine.session import Session
+from simulator.records.recorder import Recorder, RunInfo, RunRecorder
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupted:
+    """An unfinished run and what it would take to resume it."""
+
+    info: RunInfo
+    scenario: Scenario | None
+    """The scenario file found for it (None when none can be found or loaded)."""
+    problem: str | None = None
+    """Why it cannot be resumed (no scenario found), else None."""
+
+    @property
+    def changed(self) -> bool:
+        """The file found is not the version the run was played on."""
+        return self.scenario is not None and self.scenario.digest != self.info.scenario_digest
+
+    def describe(self) -> str:
+        """One line for a person: which run, whose, how far, when."""
+        i = self.info
+        who = f" by {i.trainee}" if i.trainee else ""
+        title = i.scenario_title or i.scenario_id
+        when = i.updated_at[:16].replace("T", " ")
+        n = i.decisions
+        return f"'{title}'{who}, {n} decision{'s' * (n != 1)} made, {i.mode}, last played {when} UTC"
+
+
+def locate(info: RunInfo, search: list[Path] | None = None) -> tuple[Scenario | None, str | None]:
+    """The scenario to resume `info` on, preferring the exact version played; or why there is none."""
+    from simulator.authoring.library import SUFFIXES, library_dir, load_file
+
+    candidates: list[Path] = []
+    if info.scenario_source:
+        candidates.append(Path(info.scenario_source))
+    for folder in [*(search or []), library_dir()]:
+        candidates += [folder / f"{info.scenario_id}{s}" for s in SUFFIXES]
+    found: list[Scenario] = []
+    for path in candidates:
+        if not path.is_file():
+            continue
+        loaded = load_file(path).scenario
+        if loaded is None or loaded.id != info.scenario_id:
+            continue
+        if loaded.digest == info.scenario_digest:
+            return loaded, None
+        found.append(loaded)
+    if found:
+        return found[0], None
+    return None, f"the scenario '{info.scenario_id}' cannot be found any more (it was played from {info.scenario_source or 'the library'})"
+
+
+def interrupted(recorder: Recorder, scenario_id: str | None = None, search: list[Path] | None = None) -> list[Interrupted]:
+    """Every unfinished run in the records (of one scenario, if given), most recent first."""
+    out = []
+    for info in recorder.unfinished_runs(scenario_id=scenario_id):
+        scenario, problem = locate(info, search)
+        out.append(Interrupted(info, scenario, problem))
+    return out
+
+
+def resume(recorder: Recorder, item: Interrupted, *, accept_changed: bool = False) -> tuple[Session, RunRecorder]:
+    """The restored session and the recorder that goes on writing its run.
+
+    Raises:
+        ScenarioChanged: the file found is another version and `accept_changed` is false.
+        RecordsError: it cannot be resumed (see `item.problem`).
+    """
+    from simulator.records.store import RecordsError
+
+    if item.scenario is None:
+        raise RecordsError(item.problem or f"run {item.info.id} cannot be resumed")
+    session = recorder.resume(item.info.id, item.scenario, accept_changed=accept_changed)
+    return session, RunRecorder(recorder, item.info.id)

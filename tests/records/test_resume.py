@@ -1,0 +1,80 @@
+"""Finding interrupted runs again with their scenario file, as `groupsim play` offers them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from simulator.authoring.loader import load
+from simulator.engine import Session
+from simulator.records import Recorder, RecordsError, RunRecorder, ScenarioChanged
+from simulator.records import resume as rs
+
+TINY = Path(__file__).resolve().parents[1] / "fixtures" / "valid" / "tiny.yaml"
+
+
+@pytest.fixture
+def copy(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    shutil.copy(TINY, path)
+    return path
+
+
+def interrupt(tmp_path, scenario_path, picks=(1,)):
+    scenario = load(scenario_path)
+    rec = Recorder(tmp_path / "r.db")
+    make = RunRecorder.factory(rec)
+    run = make(scenario, "Ann", "practice", 4)
+    session = Session(scenario, 4)
+    for n in picks:
+        run.on_step(session, session.choose(n), 50)
+    return rec, run.run_id, session
+
+
+def test_found_where_it_was_played(tmp_path, copy):
+    rec, run_id, session = interrupt(tmp_path, copy)
+    (item,) = rs.interrupted(rec)
+    assert item.info.id == run_id and item.scenario is not None and not item.changed and item.problem is None
+    assert "'A Tiny Test Group' by Ann, 1 decision made, practice" in item.describe()
+    resumed, run = rs.resume(rec, item)
+    assert resumed.to_json() == session.to_json()
+    run.on_step(resumed, resumed.choose(1), 10)  # goes on writing the same run
+    assert rec.run(run_id).decisions == 2
+
+
+def test_an_edited_file_is_flagged_and_refused_unless_accepted(tmp_path, copy):
+    rec, run_id, session = interrupt(tmp_path, copy)
+    copy.write_text(copy.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    (item,) = rs.interrupted(rec)
+    assert item.changed
+    with pytest.raises(ScenarioChanged, match="has changed since"):
+        rs.resume(rec, item)
+    resumed, _ = rs.resume(rec, item, accept_changed=True)
+    assert resumed.values == session.values
+
+
+def test_the_exact_version_is_preferred(tmp_path, copy):
+    rec, run_id, _ = interrupt(tmp_path, copy)
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    shutil.copy(copy, moved / "tiny.yaml")  # the version played, in a folder searched
+    copy.write_text(copy.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    (item,) = rs.interrupted(rec, search=[moved])
+    assert not item.changed and item.scenario.source == str(moved / "tiny.yaml")
+
+
+def test_a_vanished_file_is_explained(tmp_path, copy):
+    rec, run_id, _ = interrupt(tmp_path, copy)
+    copy.unlink()
+    (item,) = rs.interrupted(rec)
+    assert item.scenario is None and "cannot be found" in item.problem
+    with pytest.raises(RecordsError, match="cannot be found"):
+        rs.resume(rec, item)
+
+
+def test_filtered_by_scenario(tmp_path, copy):
+    rec, _, _ = interrupt(tmp_path, copy)
+    assert rs.interrupted(rec, scenario_id="other") == []
+    assert len(rs.interrupted(rec, scenario_id="tiny")) == 1
