@@ -60,7 +60,7 @@ def test_bad_usage_exits_2(capsys):
 def test_run_prints_transcript_and_final_meters(capsys):
     assert main(["run", str(TINY), "--choose", "1,1"]) == 0
     out = capsys.readouterr().out
-    assert "[1] You chose 1: Name what is happening in the room.  (recommended)" in out
+    assert "[1] You chose 1: Name what is happening in the room. (recommended)" in out
     assert "Trust 50 → 60 (+10)" in out
     assert "Ending (strong): A good start" in out
     assert "Meters: Trust 60, Cohesion 80" in out

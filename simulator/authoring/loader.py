@@ -39,6 +39,16 @@ from simulator.engine.model import (
     State,
 )
 
+def _resolve(kind: type) -> str:
+    """Every untagged node gets its kind's plain tag: the reader interprets scalars itself,
+    so PyYAML's regex-driven implicit typing (which makes `yes` a boolean) is skipped."""
+    if kind is ScalarNode:
+        return BaseResolver.DEFAULT_SCALAR_TAG
+    if kind is SequenceNode:
+        return BaseResolver.DEFAULT_SEQUENCE_TAG
+    return BaseResolver.DEFAULT_MAPPING_TAG
+
+
 try:  # libyaml's C parser is several times faster; the pure one is the fallback.
     from yaml._yaml import CParser as _Parser
 
@@ -46,6 +56,9 @@ try:  # libyaml's C parser is several times faster; the pure one is the fallback
         def __init__(self, stream: str) -> None:
             _Parser.__init__(self, stream)
             BaseResolver.__init__(self)
+
+        def resolve(self, kind: type, value: object, implicit: object) -> str:
+            return _resolve(kind)
 
     LIBYAML = True
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -61,6 +74,9 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
             Parser.__init__(self)
             Composer.__init__(self)
             BaseResolver.__init__(self)
+
+        def resolve(self, kind: type, value: object, implicit: object) -> str:
+            return _resolve(kind)
 
     LIBYAML = False
 
@@ -164,7 +180,10 @@ class _Reader:
                 self.error(knode, f"'{key}' is given twice in {where} (first on line {first}); keep one")
                 continue
             if key not in known:
-                self.error(knode, f"unknown key '{key}' in {where}{_suggest(key, known)}")
+                hint = _suggest(key, known)
+                if not hint and node.flow_style and (" " in key or not known):
+                    hint = "; if it belongs to the text before it, put that text in quotes — inside {...} a comma starts a new key"
+                self.error(knode, f"unknown key '{key}' in {where}{hint}")
                 continue
             out[key] = (knode, vnode)
         for key in required:
@@ -254,12 +273,11 @@ class _Reader:
                 out.append(value)
         return tuple(out)
 
-    def ref(self, node: Node, pool: Iterable[str], what: str) -> str | None:
+    def ref(self, node: Node, pool: dict[str, Any] | tuple[str, ...], what: str) -> str | None:
         """A text naming one of `pool` (a state, a flag, ...)."""
         value = self.text(node, what)
         if value is None:
             return None
-        pool = list(pool)
         if value not in pool:
             self.error(node, f"unknown {what} '{_short(value)}'{_suggest(value, pool)}")
             return None
@@ -270,7 +288,7 @@ class _Reader:
         if src is None:
             return None
         try:
-            return conditions.parse(src, self.names, set(self.state_ids), self.choice_counts)
+            return conditions.parse(src, self.names, self.state_set, self.choice_counts)
         except conditions.ConditionError as exc:
             line, col = self._where(node)
             if node.style in ('"', "'"):
@@ -345,6 +363,7 @@ class _Reader:
                 for k, v in vnode.value:
                     if isinstance(k, ScalarNode) and k.value == "choices" and isinstance(v, SequenceNode):
                         self.choice_counts[knode.value] = len(v.value)
+        self.state_set = set(self.state_ids)
         if "states" in top and not state_entries and isinstance(top["states"][1], MappingNode):
             self.error(top["states"][1], "'states' is empty; a scenario needs at least a start state and an ending")
 

@@ -99,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         if step.timed_out:
             out.append(f"\n[{step.turn}] The time ran out (timeout).")
         else:
-            out.append(f"\n[{step.turn}] You chose {step.choice}: {step.text}  ({step.rating})")
+            out.append("")
+            out.append(wrap(f"[{step.turn}] You chose {step.choice}: {step.text} ({step.rating})"))
             out.append(wrap(_fmt_changes(scenario, step), "    "))
             out.append(wrap("Why: " + step.feedback, "    "))
         show(step_entries(scenario, step)[1:])

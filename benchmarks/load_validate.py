@@ -1,0 +1,66 @@
+"""Load + validate a generated scenario vs libyaml's bare parse of the same file.
+
+Target (issue 2): load and validate a 10,000-state scenario in under 2x the time
+libyaml alone takes to parse it (yaml.load with CSafeLoader), measured in one run.
+Also: how long `groupsim --help` takes and which heavy modules it imports.
+
+    python benchmarks/load_validate.py [N_STATES]
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate  # noqa: E402
+
+from simulator.authoring.loader import load_text  # noqa: E402
+from simulator.authoring.validate import warnings  # noqa: E402
+
+
+def best_of(fn, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    text = generate(n)
+    baseline = best_of(lambda: yaml.load(text, Loader=yaml.CSafeLoader))
+    loaded = best_of(lambda: load_text(text, "bench.yaml"))
+    scenario, errors = load_text(text, "bench.yaml")
+    assert scenario is not None, errors[:3]
+    validated = best_of(lambda: warnings(scenario), repeat=3)
+    both = loaded + validated
+    print(f"{n} states, {len(text) / 1e6:.1f} MB of YAML")
+    print(f"  libyaml parse (yaml.load, CSafeLoader)   {baseline * 1000:8.0f} ms   1.00x")
+    print(f"  groupsim load                            {loaded * 1000:8.0f} ms   {loaded / baseline:.2f}x")
+    print(f"  groupsim validate (graph + conditions)   {validated * 1000:8.0f} ms   {validated / baseline:.2f}x")
+    print(f"  load + validate                          {both * 1000:8.0f} ms   {both / baseline:.2f}x   (target < 2.00x)")
+
+    # `groupsim --help`: the console script's start-up against a bare interpreter.
+    def run(args: list[str]) -> float:
+        t = time.perf_counter()
+        subprocess.run(args, check=True, capture_output=True)
+        return time.perf_counter() - t
+
+    bare = statistics.median(run([sys.executable, "-c", "pass"]) for _ in range(7))
+    helped = statistics.median(run([sys.executable, "-m", "simulator", "--help"]) for _ in range(7))
+    probe = "import sys; from simulator.cli import main\ntry: main(['--help'])\nexcept SystemExit: pass\nprint(sorted(m for m in ('textual','networkx','yaml') if m in sys.modules), file=sys.stderr)"
+    heavy = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stderr.strip()
+    print(f"  groupsim --help                          {helped * 1000:8.0f} ms   (bare python {bare * 1000:.0f} ms; target < 150 ms)")
+    print(f"  heavy modules imported by --help: {heavy}")
+
+
+if __name__ == "__main__":
+    main()
