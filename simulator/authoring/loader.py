@@ -34,6 +34,7 @@ from simulator.engine.model import (
     Member,
     Meter,
     Pos,
+    Voice,
     Scenario,
     ScenarioTest,
     State,
@@ -301,7 +302,7 @@ class _Reader:
     # -- the document ----------------------------------------------------------------
     TOP = (
         "format", "id", "title", "summary", "tags", "minutes", "group", "content_notes",
-        "objectives", "reflection", "references", "meters", "members", "flags", "start",
+        "objectives", "reflection", "references", "meters", "members", "cast", "flags", "start",
         "states", "tests",
     )
     TOP_REQUIRED = ("format", "id", "title", "summary", "group", "objectives", "meters", "start", "states")
@@ -344,6 +345,8 @@ class _Reader:
         if "meters" in top and not self.meters and isinstance(top["meters"][1], MappingNode):
             self.error(top["meters"][1], "'meters' needs at least one meter, e.g. 'trust: {label: Trust, start: 50}'")
         self.members: dict[str, Member] = get("members", self.read_members, {})
+        self.cast: dict[str, Voice] = get("cast", self.read_cast, {})
+        self.speakers = {**self.members, **self.cast}
         self.flags: tuple[str, ...] = get("flags", self.read_flags, ())
         self.names: dict[str, conditions.Kind] = {k: "number" for k in self.meters}
         self.names.update({k: "number" for k in self.members})
@@ -378,7 +381,7 @@ class _Reader:
             return None
         return Scenario(
             id=sid, title=title, summary=summary, group=group, objectives=objectives,
-            meters=self.meters, states=states, start=start, members=self.members,
+            meters=self.meters, states=states, start=start, members=self.members, cast=self.cast,
             flags=self.flags, references=self.references, tags=tags, minutes=minutes,
             content_notes=notes, reflection=reflection, tests=tests, format=FORMAT_VERSION,
         )
@@ -464,6 +467,24 @@ class _Reader:
             self.broken.discard(knode.value)
         return out
 
+    def read_cast(self, node: Node) -> dict[str, Voice]:
+        out: dict[str, Voice] = {}
+        for knode, vnode in self.entries(node, "'cast'") or []:
+            if not self.check_name(knode, "cast speaker", self.taken):
+                continue
+            where = f"cast speaker '{knode.value}'"
+            self.broken.add(knode.value)
+            m = self.mapping(vnode, where, ("name", "about"), ("name",))
+            if m is None:
+                continue
+            name = self.text(m["name"][1], f"the name of {where}") if "name" in m else None
+            about = self.text(m["about"][1], f"'about' of {where}", required=False) if "about" in m else ""
+            if name is None:
+                continue
+            out[knode.value] = Voice(knode.value, name, about or "", self.pos(knode))
+            self.broken.discard(knode.value)
+        return out
+
     def read_flags(self, node: Node) -> tuple[str, ...]:
         taken = self.taken
         out: list[str] = []
@@ -539,9 +560,9 @@ class _Reader:
             knode, vnode = item.value[0]
             if knode.value in self.broken:
                 continue
-            speaker = self.ref(knode, self.members, "member") if self.members or self.broken else None
-            if not self.members and not self.broken:
-                self.error(knode, f"'{_short(knode.value)}' speaks, but the scenario has no 'members'; add them at the top")
+            speaker = self.ref(knode, self.speakers, "member") if self.speakers or self.broken else None
+            if not self.speakers and not self.broken:
+                self.error(knode, f"'{_short(knode.value)}' speaks, but the scenario has no 'members' (or 'cast'); add them at the top")
             text = self.text(vnode, f"what {knode.value} says")
             if speaker is not None and text is not None:
                 out.append(Line(speaker, text, self.pos(knode)))

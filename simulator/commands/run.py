@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
             elif e.kind == "narration":
                 out.append(wrap(e.text))
             elif e.kind == "line":
-                out.append(wrap(f"{scenario.members[e.speaker].name}: {e.text}", "  "))
+                out.append(wrap(f"{scenario.speaker_name(e.speaker)}: {e.text}", "  "))
             elif e.kind == "choice":
                 out.append("")
             elif e.kind == "ending":

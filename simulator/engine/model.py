@@ -55,6 +55,17 @@ class Member:
 
 
 @dataclass(frozen=True, slots=True)
+class Voice:
+    """Someone who speaks in the scenario but is not a group member (a co-leader, staff):
+    they have lines, but no trust meter."""
+
+    id: str
+    name: str
+    about: str = ""
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
 class Effect:
     """A change to one meter or member: `amount` added, or a fair change in percent."""
 
@@ -219,6 +230,8 @@ class Scenario:
     states: dict[str, State]
     start: str
     members: dict[str, Member] = field(default_factory=dict)
+    cast: dict[str, Voice] = field(default_factory=dict)
+    """Speakers who are not members: lines only, no trust meter."""
     flags: tuple[str, ...] = ()
     references: dict[str, str] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
@@ -244,6 +257,14 @@ class Scenario:
         values = {m.id: m.start for m in self.meters.values()}
         values.update({m.id: m.trust for m in self.members.values()})
         return values
+
+    def speaker_name(self, speaker: str) -> str:
+        """The display name of whoever speaks a line: a member or one of the cast."""
+        if speaker in self.members:
+            return self.members[speaker].name
+        if speaker in self.cast:
+            return self.cast[speaker].name
+        return speaker
 
     def label(self, name: str) -> str:
         """A human name for a meter or member."""

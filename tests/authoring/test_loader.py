@@ -100,3 +100,11 @@ def test_several_errors_are_all_reported_in_file_order():
     _, diags = load_text(text, "x.yaml")
     assert len(diags) >= 4
     assert [d.line for d in diags] == sorted(d.line for d in diags)
+
+
+def test_cast_speaks_but_has_no_trust_meter(tiny):
+    assert tiny.cast["dee"].name == "Dee" and "dee" not in tiny.initial_values()
+    assert tiny.speaker_name("dee") == "Dee" and tiny.speaker_name("ana") == "Ana"
+    text = (FIXTURES / "valid" / "tiny.yaml").read_text().replace("effects: {cohesion: +10}", "effects: {dee: +10}")
+    _, diags = load_text(text, "x.yaml")
+    assert "effect on 'dee', which is not a meter or member" in diags[0].message
