@@ -11,7 +11,7 @@ import sys
 from simulator import __version__
 
 # Order is the order `groupsim --help` lists them.
-COMMANDS = ("validate", "run", "schema", "report", "records")
+COMMANDS = ("validate", "run", "schema", "report", "records", "review")
 
 
 def build_parser() -> argparse.ArgumentParser:
