@@ -67,6 +67,10 @@ def _seconds(ms: int | None) -> str:
     return "" if ms is None else f"{ms / 1000:.1f} s"
 
 
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def bar(count: int, most: int, width: int = 24) -> str:
     """A bar of `count` out of `most`, at least one cell when count > 0."""
     if count <= 0 or most <= 0:
@@ -111,15 +115,15 @@ def _app_class() -> type:
                 yield Input(value=app.start_trainee or "", placeholder="trainee", id="f-trainee")
                 yield Select([], prompt="any scenario", id="f-scenario")
                 yield Select(OUTCOME_CHOICES, prompt="any outcome", id="f-outcome")
-                yield Input(placeholder="from YYYY-MM-DD", id="f-since")
-                yield Input(placeholder="to YYYY-MM-DD", id="f-until")
+                yield Input(placeholder="from date", id="f-since", tooltip="runs started on or after YYYY-MM-DD")
+                yield Input(placeholder="to date", id="f-until", tooltip="runs started on or before YYYY-MM-DD")
             yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
             yield Label("", id="count")
             yield Footer()
 
         def on_mount(self) -> None:
             table = self.query_one("#runs", DataTable)
-            table.add_columns("Run", "Trainee", "Scenario", "Mode", "Started (UTC)", "Status", "Outcome", "Ending", "Decisions")
+            table.add_columns("Run", "Trainee", "Scenario", "Mode", "Started", "Outcome", "Dec.", "Ending")
             self.action_reload()
             table.focus()
 
@@ -168,17 +172,16 @@ def _app_class() -> type:
             for r in rows:
                 table.add_row(
                     str(r["run"]),
-                    plain(app.shown_name(r["trainee"])),
-                    plain(r["scenario_title"] or r["scenario"]),
+                    plain(_clip(app.shown_name(r["trainee"]), 16)),
+                    plain(_clip(r["scenario_title"] or r["scenario"], 22)),
                     r["mode"],
-                    r["started"][:16].replace("T", " "),
-                    r["status"],
-                    r["outcome"] or "—",
-                    plain(r["ending_title"] or "—"),
+                    r["started"][:10],
+                    r["outcome"] if r["status"] == "finished" else ("unfinished" if r["status"] == "active" else r["status"]),
                     str(r["decisions"]),
+                    plain(_clip(r["ending_title"] or "", 30)),
                     key=str(r["run"]),
                 )
-            self.query_one("#count", Label).update(f"{len(rows)} of {len(app.runs)} runs")
+            self.query_one("#count", Label).update(f"{len(rows)} of {len(app.runs)} runs · Enter opens the highlighted run")
 
         @on(Input.Changed)
         @on(Select.Changed)
@@ -319,7 +322,7 @@ def _app_class() -> type:
                         pct = f"{100 * c['count'] / d['total']:.0f}%" if d["total"] else "—"
                         number = "timeout" if c["choice"] is None else f"{c['choice']}."
                         with Horizontal(classes=f"bar-row rating-{c['rating'] or 'timeout'}"):
-                            yield Static(plain(f"{number} {c['text'] or 'the time ran out'}"), classes="bar-label")
+                            yield Static(plain(f"{number} {_clip(c['text'] or 'the time ran out', 64)}"), classes="bar-label")
                             yield Static(plain(RATING_WORDS.get(c["rating"], str(c["rating"]))), classes="bar-rating")
                             yield Static(bar(c["count"], most), classes="bar")
                             rewound = f", {c['rewound']} taken back" if c["rewound"] else ""
@@ -359,7 +362,7 @@ def _app_class() -> type:
         .ending, .debrief, .reflection, .muted { padding: 0 1 1 1; }
         .muted { color: $text-muted; }
         .bar-row { height: auto; padding: 0 1; }
-        .bar-label { width: 2fr; }
+        .bar-label { width: 2fr; padding-right: 1; }
         .bar-rating { width: 13; }
         .bar { width: 26; }
         .bar-count { width: 1fr; }
