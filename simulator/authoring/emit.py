@@ -30,7 +30,7 @@ _SPECIAL_WORDS = frozenset(
     "y n yes no true false on off null ~".split()
 )
 _EFFECT = re.compile(r"^[+-]\d+$")
-_FLOW_BREAKERS = set(",[]{}")
+_FLOW_BREAKERS = set(",[]{}?:#")  # inside {...} and [...] these end or confuse a bare text
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,6 +378,9 @@ def scenario_doc(s: Scenario) -> dict[str, Any]:
                 mbd["trust"] = mb.trust
             members[mb.id] = mbd
         d["members"] = members
+    cast = getattr(s, "cast", None) or {}  # speakers who are not members (format addition)
+    if cast:
+        d["cast"] = {v.id: ({"name": v.name, "about": v.about} if v.about else {"name": v.name}) for v in cast.values()}
     if s.flags:
         d["flags"] = list(s.flags)
     d["start"] = s.start
