@@ -8,6 +8,7 @@ preferred. Loading files needs the authoring package (YAML), imported here lazil
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,3 +88,61 @@ def resume(recorder: Recorder, item: Interrupted, *, accept_changed: bool = Fals
         raise RecordsError(item.problem or f"run {item.info.id} cannot be resumed")
     session = recorder.resume(item.info.id, item.scenario, accept_changed=accept_changed)
     return session, RunRecorder(recorder, item.info.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the trainee answered when offered their unfinished runs."""
+
+    action: str
+    """'resume', 'new' (leave them unfinished) or 'abandon' (stop offering them)."""
+    item: Interrupted | None = None
+    accept_changed: bool = False
+
+
+OFFER_LIMIT = 9
+
+
+def offer(items: list[Interrupted], ask: Callable[[str], str], say: Callable[[str], None]) -> Decision:
+    """Offer unfinished runs at a plain prompt (before the full-screen app starts).
+
+    `ask(prompt)` returns a line typed by the trainee (EOF counts as Enter); `say(text)`
+    prints. Enter starts afresh and keeps the runs unfinished; a number resumes that
+    run (asking again when its scenario file has changed); 'x' marks them abandoned.
+    """
+    shown = items[:OFFER_LIMIT]
+    if not shown:
+        return Decision("new")
+    say("You have unfinished runs:" if len(shown) > 1 else "You have an unfinished run:")
+    for n, item in enumerate(shown, 1):
+        note = ""
+        if item.scenario is None:
+            note = "  (its scenario file cannot be found, so it cannot be resumed)"
+        elif item.changed:
+            note = "  (its scenario file has changed since)"
+        say(f"  {n}. {item.describe()}{note}")
+    numbers = "1" if len(shown) == 1 else f"1-{len(shown)}"
+    while True:
+        answer = ask(f"Resume one? Type {numbers}; Enter starts afresh; x stops offering {'them' if len(shown) > 1 else 'it'}: ")
+        word = answer.strip().lower()
+        if word in ("", "n", "no"):
+            return Decision("new")
+        if word in ("x", "abandon"):
+            return Decision("abandon")
+        if word in ("y", "yes") and len(shown) == 1:
+            word = "1"
+        if word.isdigit() and 1 <= int(word) <= len(shown):
+            item = shown[int(word) - 1]
+            if item.scenario is None:
+                say(f"  Run {item.info.id} cannot be resumed: {item.problem}.")
+                continue
+            if item.changed:
+                sure = ask(
+                    "  The scenario file changed after this run began, so it would go on in a different version "
+                    "(the records will say so). Resume anyway? [y/N] "
+                ).strip().lower()
+                if sure not in ("y", "yes"):
+                    continue
+                return Decision("resume", item, accept_changed=True)
+            return Decision("resume", item)
+        say(f"  Please type {numbers}, x, or just Enter.")

@@ -78,3 +78,43 @@ def test_filtered_by_scenario(tmp_path, copy):
     rec, _, _ = interrupt(tmp_path, copy)
     assert rs.interrupted(rec, scenario_id="other") == []
     assert len(rs.interrupted(rec, scenario_id="tiny")) == 1
+
+
+def scripted(*answers):
+    said: list[str] = []
+    queue = list(answers)
+
+    def ask(prompt: str) -> str:
+        said.append(prompt)
+        return queue.pop(0) if queue else ""
+
+    return ask, said.append, said
+
+
+def test_offer_resume_new_abandon(tmp_path, copy):
+    rec, run_id, _ = interrupt(tmp_path, copy)
+    items = rs.interrupted(rec)
+    ask, say, said = scripted("")
+    assert rs.offer(items, ask, say).action == "new"
+    assert "You have an unfinished run:" in said[0] and "1. 'A Tiny Test Group' by Ann" in said[1]
+    ask, say, said = scripted("what", "1")
+    d = rs.offer(items, ask, say)
+    assert (d.action, d.item.info.id, d.accept_changed) == ("resume", run_id, False)
+    assert any("Please type 1, x, or just Enter." in s for s in said)
+    ask, say, _ = scripted("x")
+    assert rs.offer(items, ask, say).action == "abandon"
+    assert rs.offer([], ask, say).action == "new"
+
+
+def test_offer_asks_again_for_a_changed_file_and_refuses_a_lost_one(tmp_path, copy):
+    rec, run_id, _ = interrupt(tmp_path, copy)
+    copy.write_text(copy.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    items = rs.interrupted(rec)
+    ask, say, said = scripted("1", "n", "1", "y")
+    d = rs.offer(items, ask, say)
+    assert d.action == "resume" and d.accept_changed
+    assert "has changed since" in said[1] and sum("Resume anyway?" in s for s in said) == 2
+    copy.unlink()
+    ask, say, said = scripted("1", "")
+    assert rs.offer(rs.interrupted(rec), ask, say).action == "new"
+    assert any("cannot be resumed" in s for s in said)
