@@ -1,0 +1,258 @@
+"""The debrief as data, and its exports to Markdown and JSON.
+
+Pure Python (no Textual): the debrief screen and the export files read the same
+`DecisionReview`s, so what the trainee sees and what they take away agree.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+from simulator.engine.review import offered, recommended
+from simulator.engine.session import Session
+from simulator.engine.transcript import transcript
+
+MODES = ("practice", "assessment")
+
+REFLECTION_PROMPTS: dict[str, str] = {
+    "reaction": "How did that feel?",
+    "plus": "What went well? (plus)",
+    "delta": "What would you change? (delta)",
+}
+"""The fixed PEARLS prompts, by the key their answer is stored under."""
+
+
+def question_key(index: int) -> str:
+    """The key a scenario's reflection question `index` (0-based) is stored under."""
+    return f"question-{index + 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionReview:
+    """One decision looked back on: what was chosen, how it rated, what it changed."""
+
+    turn: int
+    state: str
+    where: str
+    """The state's title, or its id when it has none."""
+    chosen: str
+    """The text of the choice taken, or '' when the time ran out."""
+    rating: str | None
+    feedback: str
+    refs: tuple[tuple[str, str], ...]
+    """(key, citation) for each reference the choice cites."""
+    recommended: tuple[str, ...]
+    """The texts of the recommended choices that were on offer."""
+    changes: tuple[tuple[str, int], ...]
+    """(label, change) for each meter and member that moved."""
+
+    @property
+    def timed_out(self) -> bool:
+        return not self.chosen
+
+    @property
+    def took_recommended(self) -> bool:
+        return self.rating == "recommended"
+
+
+def review(session: Session) -> list[DecisionReview]:
+    """Every decision of `session` as a `DecisionReview`."""
+    sc = session.scenario
+    out = []
+    for step, on_offer in zip(session.history, offered(session)):
+        state = sc.states[step.state]
+        out.append(
+            DecisionReview(
+                turn=step.turn,
+                state=step.state,
+                where=state.title or step.state,
+                chosen=step.text,
+                rating=step.rating,
+                feedback=step.feedback,
+                refs=tuple((k, sc.references.get(k, k)) for k in step.refs),
+                recommended=tuple(c.text for c in recommended(on_offer)),
+                changes=tuple((sc.label(k), d) for k, d in step.changes.items()),
+            )
+        )
+    return out
+
+
+def series(session: Session) -> dict[str, list[int]]:
+    """Each meter's and member's value at the start and after every decision, by id."""
+    out = {k: [v] for k, v in session.scenario.initial_values().items()}
+    for step in session.history:
+        for k in out:
+            out[k].append(step.after[k])
+    return out
+
+
+def signed(n: int) -> str:
+    """`+8` or `−12` (a true minus sign, which reads better than a hyphen)."""
+    return f"+{n}" if n >= 0 else f"\u2212{-n}"
+
+
+def to_json(
+    session: Session,
+    *,
+    mode: str,
+    trainee: str = "",
+    reflections: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The run, its transcript and its debrief as JSON-ready data."""
+    sc = session.scenario
+    ending = session.ending
+    return {
+        "scenario": {"id": sc.id, "title": sc.title, "digest": sc.digest, "source": sc.source},
+        "trainee": trainee,
+        "mode": mode,
+        "seed": session.seed,
+        "ending": None
+        if ending is None
+        else {"state": session.state.id, "outcome": ending.outcome, "title": ending.title, "debrief": ending.debrief},
+        "meters": session.meters(),
+        "members": session.members(),
+        "transcript": [
+            {"kind": e.kind, "text": e.text, "speaker": e.speaker, "state": e.state} for e in transcript(session)
+        ],
+        "decisions": [
+            {
+                "turn": r.turn,
+                "state": r.state,
+                "where": r.where,
+                "chosen": r.chosen or None,
+                "timed_out": r.timed_out,
+                "rating": r.rating,
+                "feedback": r.feedback,
+                "refs": [{"key": k, "text": t} for k, t in r.refs],
+                "recommended": list(r.recommended),
+                "changes": {label: d for label, d in r.changes},
+            }
+            for r in review(session)
+        ],
+        "series": series(session),
+        "objectives": list(sc.objectives),
+        "reflection_questions": list(sc.reflection),
+        "reflections": dict(reflections or {}),
+        "session": session.to_json(),
+    }
+
+
+def _quote(text: str) -> str:
+    return "\n".join("> " + line if line else ">" for line in text.strip().splitlines()) or "> (nothing written)"
+
+
+def to_markdown(
+    session: Session,
+    *,
+    mode: str,
+    trainee: str = "",
+    reflections: Mapping[str, str] | None = None,
+) -> str:
+    """The run, its transcript and its debrief as a Markdown document.
+
+    Scenario text goes in as written: Markdown readers may style a stray `*`, but
+    nothing is lost, and the JSON export carries the exact text.
+    """
+    sc = session.scenario
+    texts = dict(reflections or {})
+    out: list[str] = [f"# {sc.title}", ""]
+    who = f"Trainee: {trainee}  \n" if trainee else ""
+    out.append(f"{who}Mode: {mode}  \nSeed: {session.seed}  \nScenario: {sc.id}")
+    out.append("")
+    out.append("## Transcript")
+    out.append("")
+    for e in transcript(session):
+        if e.kind == "title":
+            out += [f"### {e.text}", ""]
+        elif e.kind == "narration":
+            out += [" ".join(e.text.split()), ""]
+        elif e.kind == "line":
+            out += [f"**{sc.label(e.speaker)}:** {e.text}", ""]
+        elif e.kind == "choice":
+            out += [f"**You:** {e.text}", ""]
+        elif e.kind == "timeout":
+            out += [f"*{e.text}*", ""]
+        elif e.kind == "ending":
+            out += [f"**Ending:** {e.text}", ""]
+    out += ["## Debrief", ""]
+    ending = session.ending
+    if ending is not None:
+        out += [f"### The ending: {ending.title} ({ending.outcome})", ""]
+        if ending.debrief:
+            out += [" ".join(ending.debrief.split()), ""]
+    else:
+        out += ["The scenario was not finished.", ""]
+    out += ["### Reaction", "", REFLECTION_PROMPTS["reaction"], "", _quote(texts.get("reaction", "")), ""]
+    out += ["### Decisions", ""]
+    for r in review(session):
+        out.append(f"{r.turn}. **{r.where}**")
+        if r.timed_out:
+            out.append("   - You let the time run out.")
+        else:
+            out.append(f"   - You chose: {r.chosen}")
+            out.append(f"   - Rating: {r.rating}")
+        if r.recommended and not r.took_recommended:
+            for text in r.recommended:
+                out.append(f"   - Recommended here: {text}")
+        if r.changes:
+            out.append("   - Changes: " + ", ".join(f"{label} {signed(d)}" for label, d in r.changes))
+        if r.feedback:
+            out.append(f"   - Why: {' '.join(r.feedback.split())}")
+        for _key, text in r.refs:
+            out.append(f"   - See: {text}")
+    out.append("")
+    out += ["### Meters", ""]
+    data = series(session)
+    header = "| | start | " + " | ".join(str(i) for i in range(1, session.turn + 1)) + " |"
+    out += [header, "|" + "---|" * (session.turn + 2)]
+    for k, values in data.items():
+        out.append(f"| {sc.label(k)} | " + " | ".join(str(v) for v in values) + " |")
+    out.append("")
+    out += ["### Plus and delta", ""]
+    out += [REFLECTION_PROMPTS["plus"], "", _quote(texts.get("plus", "")), ""]
+    out += [REFLECTION_PROMPTS["delta"], "", _quote(texts.get("delta", "")), ""]
+    out += ["### Objectives", ""] + [f"- {o}" for o in sc.objectives] + [""]
+    if sc.reflection:
+        out += ["### Questions to reflect on", ""]
+        for i, q in enumerate(sc.reflection):
+            out += [f"{i + 1}. {q}", "", _quote(texts.get(question_key(i), "")), ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "run"
+
+
+def write_exports(
+    session: Session,
+    folder: Path,
+    *,
+    mode: str,
+    trainee: str = "",
+    reflections: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> tuple[Path, Path]:
+    """Write the Markdown and JSON exports into `folder`; return their paths.
+
+    The names carry the scenario id and the time, so exports never overwrite each other
+    within a second's resolution; a clash gets a counter.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    base = f"{_slug(session.scenario.id)}-{stamp}"
+    n = 1
+    stem = base
+    while (folder / f"{stem}.md").exists() or (folder / f"{stem}.json").exists():
+        n += 1
+        stem = f"{base}-{n}"
+    md = folder / f"{stem}.md"
+    js = folder / f"{stem}.json"
+    md.write_text(to_markdown(session, mode=mode, trainee=trainee, reflections=reflections), encoding="utf-8")
+    data = to_json(session, mode=mode, trainee=trainee, reflections=reflections)
+    js.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return md, js

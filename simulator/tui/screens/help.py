@@ -1,0 +1,88 @@
+"""Help: the keys, screen by screen."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "Everywhere",
+        (
+            ("? or F1", "this help"),
+            ("Ctrl+P", "command palette: restart, rewind, open library, export, theme"),
+            ("Tab / Shift+Tab", "move between parts of the screen"),
+            ("Ctrl+Q", "quit"),
+        ),
+    ),
+    (
+        "Library",
+        (
+            ("type", "filter by title, tag or stage (Esc clears)"),
+            ("↑ ↓", "move through the list"),
+            ("Enter or click", "open the briefing"),
+        ),
+    ),
+    (
+        "Briefing",
+        (
+            ("Enter", "begin (from the name field or the Begin button)"),
+            ("Esc", "back to the library"),
+        ),
+    ),
+    (
+        "Session",
+        (
+            ("1-9", "take that choice"),
+            ("↑ ↓ then Enter, or click", "take the highlighted choice"),
+            ("Enter", "continue after the feedback"),
+            ("r", "rewind to the previous decision (practice only)"),
+            ("s", "step out: pause everything, clock included"),
+        ),
+    ),
+    (
+        "Debrief",
+        (
+            ("Tab", "move between the writing boxes and buttons"),
+            ("Ctrl+S", "export the transcript and debrief (Markdown and JSON)"),
+        ),
+    ),
+)
+
+
+def help_text() -> Content:
+    parts: list[Content | tuple[str, str] | str] = []
+    for section, keys in KEYS:
+        parts += [(section, "bold underline"), "\n"]
+        width = max(len(k) for k, _ in keys)
+        for key, what in keys:
+            parts += [(f"  {key.ljust(width)}  ", "$text-accent bold"), what, "\n"]
+        parts.append("\n")
+    return Content.assemble(*parts).rstrip()
+
+
+class HelpScreen(ModalScreen[None]):
+    """The keys; Esc, ? or the button closes it."""
+
+    AUTO_FOCUS = "#help-body"
+    BINDINGS = [Binding("escape,question_mark,f1,q", "close", "Close help")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help"):
+            with VerticalScroll(id="help-body"):
+                yield Static(help_text(), id="help-text")
+            yield Button("Close", id="close-help", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#help").border_title = "Keys"
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,114 @@
+"""The group: every member's trust and the group meters, as labelled bars."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Static
+
+from simulator.tui.report import signed
+
+
+@dataclass(frozen=True, slots=True)
+class Gauge:
+    """What one bar shows: a named value within bounds, and its last change."""
+
+    key: str
+    label: str
+    value: int
+    low: int = 0
+    high: int = 100
+    change: int = 0
+    help: str = ""
+    colour_class: str = ""
+
+
+class MeterBar(Widget):
+    """One labelled bar: `Trust  ██████░░░░  60 +8`."""
+
+    DEFAULT_CSS = """
+    MeterBar { height: 1; layout: horizontal; }
+    MeterBar > .bar-label { width: 11; text-wrap: nowrap; text-overflow: ellipsis; }
+    MeterBar > .bar-track { width: 1fr; min-width: 4; }
+    MeterBar > .bar-value { width: 4; text-align: right; }
+    MeterBar > .bar-change { width: 5; text-align: right; }
+    """
+
+    gauge: reactive[Gauge | None] = reactive(None, init=False)
+    """What to show; replaced, never mutated."""
+
+    def __init__(self, gauge: Gauge) -> None:
+        super().__init__(classes="meter-bar", id=f"bar-{gauge.key}")
+        self._first = gauge
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes=f"bar-label {self._first.colour_class}".strip(), markup=False)
+        yield Static(classes="bar-track", markup=False)
+        yield Static(classes="bar-value", markup=False)
+        yield Static(classes="bar-change", markup=False)
+
+    def on_mount(self) -> None:
+        self.gauge = self._first
+
+    def on_resize(self) -> None:
+        self._draw_track()
+
+    def watch_gauge(self, gauge: Gauge | None) -> None:
+        if gauge is None:
+            return
+        self.query_one(".bar-label", Static).update(Content(gauge.label))
+        self.query_one(".bar-value", Static).update(Content(str(gauge.value)))
+        change = self.query_one(".bar-change", Static)
+        change.update(Content(signed(gauge.change) if gauge.change else ""))
+        change.set_class(gauge.change > 0, "up")
+        change.set_class(gauge.change < 0, "down")
+        about = f"{gauge.label}: {gauge.value} (from {gauge.low} to {gauge.high})"
+        self.tooltip = f"{about}\n{gauge.help}" if gauge.help else about
+        self._draw_track()
+
+    def _draw_track(self) -> None:
+        gauge = self.gauge
+        if gauge is None:
+            return
+        track = self.query_one(".bar-track", Static)
+        width = max(1, track.size.width - 1)
+        span = max(1, gauge.high - gauge.low)
+        filled = round((gauge.value - gauge.low) / span * width)
+        track.update(Content.assemble(("█" * filled, "$primary"), ("░" * (width - filled), "$foreground 30%")))
+
+
+class GroupPanel(VerticalScroll):
+    """The group meters, then each member's trust. Set `meters` and `members`."""
+
+    meters: reactive[tuple[Gauge, ...]] = reactive((), init=False)
+    """The group meters, in the scenario's order."""
+    members: reactive[tuple[Gauge, ...]] = reactive((), init=False)
+    """Each member's trust, in the scenario's order."""
+
+    def __init__(self, meters: tuple[Gauge, ...], members: tuple[Gauge, ...], *, id: str | None = None) -> None:
+        super().__init__(id=id, can_focus=False)
+        self._meters = meters
+        self._members = members
+
+    def compose(self) -> ComposeResult:
+        for g in self._meters:
+            yield MeterBar(g)
+        if self._members:
+            yield Static(Content("Members' trust"), classes="panel-heading")
+            for g in self._members:
+                yield MeterBar(g)
+
+    def _push(self, gauges: tuple[Gauge, ...]) -> None:
+        for g in gauges:
+            self.query_one(f"#bar-{g.key}", MeterBar).gauge = g
+
+    def watch_meters(self, gauges: tuple[Gauge, ...]) -> None:
+        self._push(gauges)
+
+    def watch_members(self, gauges: tuple[Gauge, ...]) -> None:
+        self._push(gauges)

@@ -1,0 +1,50 @@
+"""Shared helpers for the TUI tests (imported by path: tests run with --import-mode=importlib)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Static
+
+ROOT = Path(__file__).resolve().parents[2]
+BREACH = ROOT / "scenarios" / "confidentiality-breach.yaml"
+TINY = ROOT / "tests" / "fixtures" / "valid" / "tiny.yaml"
+INVALID = ROOT / "tests" / "fixtures" / "invalid"
+
+# The all-recommended path through confidentiality-breach, in authored choice numbers
+# (the scenario's own first test), and where it ends.
+BREACH_BEST = (2, 3, 2, 2, 2, 2)
+
+
+def make(target: Path | str, tmp_path: Path | None = None, **kw):
+    from simulator.authoring.library import resolve
+    from simulator.tui.app import make_app
+
+    kw.setdefault("seed", 0)
+    kw.setdefault("cursor_blink", False)
+    if tmp_path is not None:
+        kw.setdefault("export_dir", tmp_path / "exports")
+    return make_app(resolve(str(target)), **kw)
+
+
+def shown_key(app, authored: int) -> str:
+    """The key (1-9) that takes authored choice `authored` where the session stands now."""
+    offered = [c.number for c in app.current.session.choices()]
+    return str(offered.index(authored) + 1)
+
+
+def screen_text(app) -> str:
+    """Every Static's text on the current screen, joined (what is on screen, scrolled or not)."""
+    return "\n".join(str(w.visual) for w in app.screen.query(Static) if w.visual is not None)
+
+
+def asynctest(fn):
+    """Run an async test body in its own event loop (no async pytest plugin is needed)."""
+    import asyncio
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
