@@ -48,3 +48,12 @@ def asynctest(fn):
         return asyncio.run(fn(*args, **kwargs))
 
     return wrapper
+
+
+def visible_lines(app) -> list[str]:
+    """The screen as a person sees it now, one string per row."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def visible(app) -> str:
+    return "\n".join(visible_lines(app))

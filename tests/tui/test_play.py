@@ -108,18 +108,18 @@ async def test_practice_by_keys_reaches_the_strong_ending(tmp_path):
         assert "100 ┤" in chart and "0 ┤" in chart and "decision (S = start)" in chart and "● Trust 81" in chart
 
         # Write a reaction, then export.
-        await pilot.press(*"Tense, then relieved [b]")
+        await pilot.press(*"ok [b]")
         await pilot.press("ctrl+s")
         md, js = app.screen.exported
         assert md.parent == tmp_path / "exports"
         markdown = md.read_text(encoding="utf-8")
-        assert "Tense, then relieved [b]" in markdown and "## Debrief" in markdown
+        assert "ok [b]" in markdown and "## Debrief" in markdown
         data = json.loads(js.read_text(encoding="utf-8"))
         assert data["ending"]["state"] == "agreement-remade"
         assert data["mode"] == "practice" and data["trainee"] == "Sam Ø"
-        assert data["reflections"] == {"reaction": "Tense, then relieved [b]"}
+        assert data["reflections"] == {"reaction": "ok [b]"}
         assert [d["rating"] for d in data["decisions"]] == ["recommended"] * 6
-        assert made[0].reflections == {"reaction": "Tense, then relieved [b]"}
+        assert made[0].reflections == {"reaction": "ok [b]"}
         assert str(md) in str(app.screen.query_one("#export-result").visual)
 
 

@@ -213,6 +213,20 @@ class SessionScreen(Screen[None]):
         self._present()
         self.notify(f"Rewound to decision {s.turn + 1}.", timeout=3)
 
+    def action_export(self) -> None:
+        """Export the run so far (the debrief exports the finished run with reflections)."""
+        from simulator.tui.report import write_exports
+
+        settings = self.run.settings
+        try:
+            md, js = write_exports(
+                self.run.session, self.app.export_dir, mode=settings.mode, trainee=settings.trainee  # type: ignore[attr-defined]
+            )
+        except OSError as exc:
+            self.notify(f"Could not export: {exc.strerror or exc}", severity="error", timeout=10)
+            return
+        self.notify(f"Saved {md.name} and {js.name} in {md.parent}", title="Exported", timeout=8)
+
     def action_step_out(self) -> None:
         from simulator.tui.screens.pause import PauseScreen
 
