@@ -164,13 +164,13 @@ class _Parser:
         raise ConditionError(f"{role} must be a number, but this is yes/no", node.at)
 
     # -- grammar ---------------------------------------------------------------
-    def parse(self) -> _Node:
+    def parse(self, type_: str = "bool", role: str = "a condition") -> _Node:
         if self.tok.kind == "end":
-            raise ConditionError("the condition is empty", 0)
+            raise ConditionError("the condition is empty" if type_ == "bool" else "the expression is empty", 0)
         node = self.or_()
         if self.tok.kind != "end":
             raise ConditionError(f"unexpected '{self.tok.text}'; is an 'and' or 'or' missing?", self.tok.at)
-        self.need(node, "bool", "a condition")
+        self.need(node, type_, role)
         return node
 
     def or_(self) -> _Node:
@@ -378,3 +378,39 @@ def parse(
         choices=frozenset(p.choices),
         uses_turn=p.uses_turn,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Expression:
+    """A parsed number expression, such as a score `trust + cohesion`. Call `value(ctx)`."""
+
+    source: str
+    _fn: Callable[[Context], int] = field(repr=False, compare=False)
+    names: frozenset[str] = frozenset()
+    """Meters and members it reads."""
+    uses_turn: bool = False
+
+    def value(self, ctx: Context) -> int:
+        return self._fn(ctx)
+
+    def __str__(self) -> str:
+        return self.source
+
+
+def parse_number(src: str, names: dict[str, Kind]) -> Expression:
+    """Parse `src`, an expression in the condition language whose value is a number:
+    meters, members, `turn`, whole numbers, `+`, `-` and parentheses (``trust + cohesion``).
+
+    Args:
+        src: the expression as written.
+        names: every meter and member (``"number"``) and flag (``"flag"``).
+
+    Raises:
+        ConditionError: with a message and a 0-based offset.
+    """
+    if not isinstance(src, str):
+        raise ConditionError("an expression must be text", 0)
+    p = _Parser(src, names, None, None)
+    node = p.parse("number", "the expression")
+    fn = node.fn
+    return Expression(source=src, _fn=fn, names=frozenset(p.used), uses_turn=p.uses_turn)  # type: ignore[arg-type]
