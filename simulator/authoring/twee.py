@@ -353,7 +353,8 @@ def _escape_name(name: str) -> str:
 
 
 def _escape_text(text: str) -> str:
-    return "\n".join("\\" + line if line.startswith("::") else line for line in text.split("\n"))
+    # A reader takes '\r' and '\r\n' as line ends too, so '::' after any of them would start a header.
+    return re.sub(r"(^|[\r\n])::", r"\1\\::", text)
 
 
 def _json_line(value: Any) -> str:
@@ -363,11 +364,11 @@ def _json_line(value: Any) -> str:
 
 
 def _safe_link_text(text: str) -> str:
-    """A link label that Twine reads back as one label; the exact text goes in the metadata."""
-    label = " ".join(text.split())
-    for bad, good in (("[[", "[ ["), ("]]", "] ]"), ("][", "] ["), ("->", "- >"), ("<-", "< -"), ("|", "/")):
-        label = label.replace(bad, good)
-    return label.strip(" ]") or "…"
+    """A link label that Twine reads back as one label with the right target: no line
+    breaks and none of the characters link markup is made of. The exact text goes in the
+    metadata."""
+    label = " ".join(text.split()).translate(str.maketrans("[]<>|", "()‹›/"))
+    return label.strip() or "…"
 
 
 def _safe_narration(text: str) -> str:
@@ -406,7 +407,9 @@ def _header_line(name: str, tags: list[str], meta: dict[str, Any]) -> str:
 
 
 def _reparse(header: str, text: str) -> Passage:
-    story, _ = parse([("<export>", f"{header}\n{_escape_text(text)}\n")])
+    """The passage as an importer will read it back, decoding and all."""
+    written = f"{header}\n{_escape_text(text)}\n"
+    story, _ = parse([("<export>", read_text(written.encode("utf-8"), "<export>"))])
     return story.passages[0]
 
 
@@ -421,7 +424,7 @@ def export_twee(s: Scenario) -> str:
     states: dict[str, dict[str, Any]] = doc.pop("states")
     start = doc.pop("start")
     title = doc.pop("title")
-    if _reparse(":: StoryTitle", title).text != title:
+    if _title_of(_reparse(":: StoryTitle", title)) != title:
         doc = {"title": title, **doc}  # a title Twee cannot hold exactly travels in the data
         title = " ".join(title.split()) or s.id
     story_data = {
@@ -445,48 +448,63 @@ def export_twee(s: Scenario) -> str:
 
 
 def _export_state(sid: str, sd: dict[str, Any], position: str) -> str:
-    meta: dict[str, Any] = {k: v for k, v in sd.items() if k not in ("narration", "choices", "next", "ending")}
+    """One state as a passage. Its text is read back exactly as an importer will read it;
+    a narration or choice text that would not come back unchanged (it holds `[[`, `->`,
+    line breaks...) is shown tidied in the text and kept exactly in the metadata."""
     narration = sd.get("narration", "")
     tags: list[str] = []
-    links: list[str] = []
-    choices: list[dict[str, Any]] = []
-    if "choices" in sd:
-        if sd.get("time_limit") is not None:
-            tags.append("timed")
-        for c in sd["choices"]:
-            cm = {k: v for k, v in c.items() if k not in ("text", "goto")}
-            label = c["text"]
-            if [(lk.text, lk.target) for lk in links_in(f"[[{label}->{c['goto']}]]")] != [(label, c["goto"])] or label != label.strip():
-                cm = {"text": label, **cm}
-                label = _safe_link_text(label)
-            links.append(f"[[{label}->{c['goto']}]]")
-            choices.append(cm)
-        meta["choices"] = choices
+    if "choices" in sd and sd.get("time_limit") is not None:
+        tags.append("timed")
     elif "next" in sd:
         tags.append("route")
-        meta["next"] = sd["next"]
-        for goto in dict.fromkeys(b["goto"] for b in sd["next"]):
-            links.append(f"[[{goto}]]")
-    else:
+    elif "ending" in sd:
         tags += ["ending", sd["ending"]["outcome"]]
-        meta["ending"] = sd["ending"]
-    shown = _safe_narration(narration)
-    text = "\n\n".join(p for p in (shown, "\n".join(links)) if p)
-    header = _header_line(sid, tags, {"position": position, "size": "100,100", META_KEY: meta})
-    back = _reparse(header, text)
-    if narration_of(back.text) != narration:
-        meta = {"narration": narration, **meta} if "title" not in meta else _insert_after(meta, "title", "narration", narration)
+    exact: set[int] = set()  # choices whose text goes in the metadata
+    narration_in_meta = False
+    for _ in range(3):
+        meta: dict[str, Any] = {}
+        for k, v in sd.items():
+            if k == "narration":
+                if narration_in_meta:
+                    meta["narration"] = v
+            elif k == "choices":
+                meta["choices"] = [
+                    ({"text": c["text"]} if i in exact else {}) | {ck: cv for ck, cv in c.items() if ck not in ("text", "goto")}
+                    for i, c in enumerate(v)
+                ]
+            else:
+                meta[k] = v
+        if "choices" in sd:
+            links = [f"[[{_safe_link_text(c['text']) if i in exact else c['text']}->{c['goto']}]]" for i, c in enumerate(sd["choices"])]
+        elif "next" in sd:
+            links = [f"[[{goto}]]" for goto in dict.fromkeys(b["goto"] for b in sd["next"])]
+        else:
+            links = []
+        shown = _safe_narration(narration) if narration_in_meta else narration
+        text = "\n\n".join(p for p in (shown, "\n".join(links)) if p)
         header = _header_line(sid, tags, {"position": position, "size": "100,100", META_KEY: meta})
+        back = _reparse(header, text)
+        changed = False
+        if not narration_in_meta and narration_of(back.text) != narration:
+            narration_in_meta = changed = True
+        if "choices" in sd:
+            got = [(_label(lk), lk.target) for lk in links_in(back.text)]
+            want = [(c["text"], c["goto"]) for c in sd["choices"]]
+            if len(got) != len(want):
+                new = set(range(len(want)))
+            else:
+                new = {i for i, (g, w) in enumerate(zip(got, want)) if g != w and i not in exact}
+            if new - exact:
+                exact |= new
+                changed = True
+        if not changed:
+            break
     return f"{header}\n{_escape_text(text)}" if text else header
 
 
-def _insert_after(d: dict[str, Any], after: str, key: str, value: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        out[k] = v
-        if k == after:
-            out[key] = value
-    return out
+def _title_of(p: Passage) -> str | None:
+    """The story's title from its StoryTitle passage (None if it is blank)."""
+    return p.text.strip("\n") if p.text.strip() else None
 
 
 # -- Twee to a scenario ---------------------------------------------------------------------
@@ -602,8 +620,8 @@ class _Importer:
 
         data = self.scenario_data(data_p)
         title = data.pop("title", None)
-        if title is None and title_p is not None and title_p.text.strip():
-            title = title_p.text.strip("\n")
+        if title is None and title_p is not None:
+            title = _title_of(title_p)
         if title is None:
             title = self.passages[0].path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             self.msgs.add("warning", self.passages[0].path, 1, 1, f"the story has no StoryTitle passage; its title is '{title}'")

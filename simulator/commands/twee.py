@@ -62,6 +62,9 @@ def _export(args: argparse.Namespace) -> int:
     from simulator.authoring.library import resolve
     from simulator.authoring.twee import export_twee
 
+    if Path(args.file).is_dir():
+        print(f"groupsim twee export: '{args.file}' is a folder; give one scenario file", file=sys.stderr)
+        return 1
     try:
         found = resolve(args.file)
     except ScenarioError as exc:
