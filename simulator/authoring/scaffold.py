@@ -8,6 +8,7 @@ time, checking as they go.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from simulator.authoring.emit import scalar
 from simulator.authoring.loader import SCHEMA_HEADER, SLUG
@@ -17,7 +18,8 @@ def check_id(scenario_id: str) -> str | None:
     """None if `scenario_id` is a usable id, else a message that says how to fix it."""
     if SLUG.match(scenario_id):
         return None
-    hint = re.sub(r"[^a-z0-9]+", "-", scenario_id.lower()).strip("-")
+    plain = unicodedata.normalize("NFKD", scenario_id).encode("ascii", "ignore").decode()
+    hint = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
     example = f"'{hint}'" if hint and SLUG.match(hint) else "'late-arrival'"
     return (
         f"'{scenario_id}' is not a scenario id: use lowercase letters, digits and hyphens "
@@ -170,7 +172,7 @@ states:                           # the moments of the session, each under its o
 
   ada-goes-on:                    # an ending: 'ending' instead of choices or next
     narration: After the break Ada picks up where she left off, and Ben is the first to answer.
-    ending:
+    ending:                       # this state ends the scenario
       outcome: strong             # strong | mixed | poor
       title: Ada goes on
       debrief: >                  # what made the difference; shown in the debrief
