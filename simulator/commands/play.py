@@ -4,6 +4,9 @@
     groupsim play confidentiality-breach  a shipped scenario, by id
     groupsim play my-scenarios/           every scenario in a folder
     groupsim play breach.yaml --seed 7    one file, with chance branches fixed by a seed
+
+Every decision is recorded as it is made (see `groupsim records where`); a run left
+unfinished by a closed terminal or a crash is offered again at the next start.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="where the debrief's exports are written (default: ./groupsim-exports)",
     )
+    from simulator.commands.report import add_db_argument
+
+    add_db_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,7 +56,73 @@ def run(args: argparse.Namespace) -> int:
         print("groupsim play: needs a terminal; to play without one use 'groupsim run FILE --choose 1,2'", file=sys.stderr)
         return 2
 
-    from simulator.tui.app import make_app
+    from simulator.records import Recorder, RecordsError, RunRecorder
 
-    make_app(found, seed=args.seed, export_dir=args.export_dir).run()
+    try:
+        recorder = Recorder(args.db)
+    except RecordsError as exc:
+        print(f"groupsim play: {exc}", file=sys.stderr)
+        return 1
+    with recorder:
+        try:
+            resumed = _offer_interrupted(recorder, found)
+        except RecordsError as exc:
+            print(f"groupsim play: {exc}", file=sys.stderr)
+            return 1
+        from simulator.tui.app import make_app
+
+        app = make_app(found, seed=args.seed, export_dir=args.export_dir, observe=RunRecorder.factory(recorder))
+        app.run(auto_pilot=None if resumed is None else _continue_on(resumed))
     return 0
+
+
+def _offer_interrupted(recorder, found):  # type: ignore[no-untyped-def]
+    """Offer unfinished runs (of this scenario, or any when playing a folder) at a plain prompt.
+
+    Returns the `Run` to continue, or None to start afresh.
+    """
+    from simulator.records import resume as resuming
+    from simulator.tui.run import Run, Settings
+
+    playable = [f for f in found if f.scenario is not None]
+    only = playable[0].scenario.id if len(found) == 1 and playable else None
+    folders = list(dict.fromkeys(f.path.parent for f in found))
+    items = resuming.interrupted(recorder, scenario_id=only, search=folders)
+    if not items:
+        return None
+
+    def ask(prompt: str) -> str:
+        try:
+            return input(prompt)
+        except EOFError:
+            return ""
+
+    decision = resuming.offer(items, ask, print)
+    if decision.action == "abandon":
+        for item in items[: resuming.OFFER_LIMIT]:
+            recorder.abandon_run(item.info.id)
+        return None
+    if decision.action != "resume" or decision.item is None:
+        return None
+    session, observer = resuming.resume(recorder, decision.item, accept_changed=decision.accept_changed)
+    info = decision.item.info
+    # Whether time limits were ticked in practice is not recorded: a resumed practice run has them off.
+    settings = Settings(mode="assessment" if info.mode == "assessment" else "practice", trainee=info.trainee)
+    return Run(session, settings, observer)
+
+
+def _continue_on(run):  # type: ignore[no-untyped-def]
+    """A start-up callback for `App.run(auto_pilot=...)` that opens `run`'s session.
+
+    Textual calls it once the app has shown its first screen, so the library (and a
+    single scenario's briefing) stay underneath, as after Begin. (The app has no
+    resume entry point of its own; this uses only its public `current` and screens.)
+    """
+    from simulator.tui.screens.session import SessionScreen
+
+    async def continue_run(pilot) -> None:  # type: ignore[no-untyped-def]
+        app = pilot.app
+        app.current = run
+        await app.push_screen(SessionScreen(run, delta_seconds=app.delta_seconds))
+
+    return continue_run

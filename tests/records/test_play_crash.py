@@ -1,0 +1,149 @@
+"""A real `groupsim play` in a pseudo-terminal is killed (SIGKILL) mid-run; the next
+`groupsim play` offers the run, continues it at exactly the same state, and records on."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from simulator.authoring.loader import load
+from simulator.engine import Session
+from simulator.records import Recorder
+
+pty = pytest.importorskip("pty")
+fcntl = pytest.importorskip("fcntl")
+termios = pytest.importorskip("termios")
+
+HERE = Path(__file__).resolve().parent
+TINY = HERE.parent / "fixtures" / "valid" / "tiny.yaml"
+ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]|\x1b\][^\x07]*\x07")
+
+
+class Terminal:
+    """`groupsim play` on a 100x30 pseudo-terminal: type into it, read what it printed."""
+
+    def __init__(self, *args: str) -> None:
+        import struct
+
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        exe = Path(sys.executable).with_name("groupsim")
+        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "simulator"]
+        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30", "GROUPSIM_DB": ""}
+        env.pop("TEXTUAL", None)
+        self.proc = subprocess.Popen(
+            [*cmd, "play", *args], stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True
+        )
+        os.close(slave)
+        self._out = bytearray()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self._out += data
+
+    @property
+    def text(self) -> str:
+        return ANSI.sub("", self._out.decode("utf-8", "replace"))
+
+    def type(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def wait_for(self, what: str, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while what not in self.text:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"never saw {what!r}; the terminal showed:\n{self.text[-3000:]}")
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        try:
+            os.close(self.master)
+        except OSError:
+            pass
+
+
+def wait_until(check, timeout: float = 20, what: str = "") -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def decisions(db: Path) -> list[tuple[int, int | None]]:
+    if not db.exists():
+        return []
+    with Recorder(db) as rec:
+        return [(r["run_id"], r["choice"]) for r in rec.store.read(
+            "SELECT run_id, choice FROM steps WHERE undone_by IS NULL ORDER BY seq")]
+
+
+def runs(db: Path) -> int:
+    if not db.exists():
+        return 0
+    with Recorder(db) as rec:
+        return rec.store.read("SELECT COUNT(*) AS n FROM runs")[0]["n"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_sigkill_a_real_groupsim_play_then_resume_it(tmp_path):
+    db = tmp_path / "records.sqlite3"
+    tiny = load(TINY)
+    seed = 3
+
+    first = Terminal(str(TINY), "--seed", str(seed), "--db", str(db))
+    try:
+        first.wait_for("Begin")
+        first.type("Ann\r")  # the name, and Enter begins the run
+        wait_until(lambda: runs(db) == 1, what="the run to start")
+        first.type("1")  # the first decision
+        wait_until(lambda: len(decisions(db)) == 1, what="the first decision to be recorded")
+        first.wait_for("Naming it helps.")  # its feedback is on screen: the trainee is mid-run
+    finally:
+        first.kill()
+    assert first.proc.returncode == -signal.SIGKILL
+
+    expected = Session(tiny, seed)
+    expected.choose(1)
+    with Recorder(db) as rec:
+        (info,) = rec.unfinished_runs()
+        assert (info.trainee, info.seed, info.decisions, info.mode) == ("Ann", seed, 1, "practice")
+        assert rec.saved_state(info.id) == json.loads(json.dumps(expected.to_json()))
+
+    second = Terminal(str(TINY), "--db", str(db))  # no --seed: the run's own seed comes back with it
+    try:
+        second.wait_for("Resume one?")
+        assert "'A Tiny Test Group' by Ann, 1 decision made, practice" in second.text
+        second.type("1\r")
+        second.wait_for("decision 2")  # the session screen, standing at the second decision
+        second.type("3")  # 'Wait.' at the middle state
+        wait_until(lambda: len(decisions(db)) == 2, what="the decision after resuming to be recorded")
+    finally:
+        second.kill()
+
+    expected.choose(3)
+    with Recorder(db) as rec:
+        assert decisions(db) == [(info.id, 1), (info.id, 3)]  # one run, continued
+        assert rec.saved_state(info.id) == json.loads(json.dumps(expected.to_json()))
+        kinds = [r["kind"] for r in rec.store.read("SELECT kind FROM events ORDER BY seq")]
+        assert kinds == ["resumed"]
