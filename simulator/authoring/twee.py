@@ -372,7 +372,10 @@ def _safe_link_text(text: str) -> str:
 
 
 def _safe_narration(text: str) -> str:
-    return text.replace("[[", "[ [").replace("]]", "] ]")
+    """The narration with no link markup left in it ('[[[' needs two rounds)."""
+    while "[[" in text or "]]" in text:
+        text = text.replace("[[", "[ [").replace("]]", "] ]")
+    return text
 
 
 def _layout(s: Scenario) -> dict[str, tuple[int, int]]:
@@ -461,7 +464,7 @@ def _export_state(sid: str, sd: dict[str, Any], position: str) -> str:
         tags += ["ending", sd["ending"]["outcome"]]
     exact: set[int] = set()  # choices whose text goes in the metadata
     narration_in_meta = False
-    for _ in range(3):
+    while True:  # each round moves more into the metadata, so this ends
         meta: dict[str, Any] = {}
         for k, v in sd.items():
             if k == "narration":
@@ -602,7 +605,10 @@ class _Importer:
                     else:
                         self.msgs.at("warning", p, "StoryData should be a JSON object {...}; it is ignored")
             elif DATA_TAG in p.tags:
-                data_p = p
+                if data_p is None:
+                    data_p = p
+                else:
+                    self.msgs.at("warning", p, f"a second passage tagged '{DATA_TAG}' (the first is '{data_p.name}'); this one is ignored")
             elif p.name in SPECIAL_NAMES:
                 self.msgs.at("note", p, f"skipped passage '{p.name}': {SPECIAL_NAMES[p.name]}, not a moment of the story")
             elif special := next((t for t in p.tags if t in SPECIAL_TAGS), None):
@@ -688,10 +694,11 @@ class _Importer:
                 del data[key]
         data.pop("format", None)
         out: dict[str, Any] = {}
-        if "title" in data:
-            out["title"] = data["title"]
-        if "id" in data:
-            out["id"] = data["id"]
+        for key in ("title", "id"):
+            if isinstance(data.get(key), str):
+                out[key] = data[key]
+            elif key in data:
+                self.msgs.at("warning", p, f"'{key}' in the scenario data should be text; it is ignored")  # type: ignore[arg-type]
         placeholders = []
         defaults = {
             "summary": "Imported from a Twine story. Say in two or three sentences what the trainee walks into.",

@@ -287,6 +287,25 @@ def test_ordinary_texts_stay_plain(text):
     assert plain_ok(text) and scalar(text) == text
 
 
+@pytest.mark.parametrize("path", ROUND_TRIP, ids=lambda p: p.name)
+def test_another_yaml_reader_reads_the_same_data(path):
+    # PyYAML's own YAML 1.1 reading (where yes, on and 12 are not texts) and the JSON
+    # Schema that editors use both agree with what the loader read.
+    import jsonschema
+    import yaml
+
+    doc = scenario_doc(load(path))
+    text = dump(doc)
+    data = yaml.safe_load(text)
+    for sd in doc["states"].values():
+        for c in sd.get("choices", []):
+            for k, v in c.get("effects", {}).items():
+                c["effects"][k] = int(v) if v.lstrip("+-").isdigit() else v  # +8 is written bare, as authors do
+    assert data == doc
+    schema = json.loads((ROOT / "simulator" / "schema" / "scenario.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema)
+
+
 _texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
 _words = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40).filter(lambda t: t.strip() != "")
 
