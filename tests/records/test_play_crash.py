@@ -147,3 +147,20 @@ def test_sigkill_a_real_groupsim_play_then_resume_it(tmp_path):
         assert rec.saved_state(info.id) == json.loads(json.dumps(expected.to_json()))
         kinds = [r["kind"] for r in rec.store.read("SELECT kind FROM events ORDER BY seq")]
         assert kinds == ["resumed"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+@pytest.mark.parametrize("bad", ["missing-folder", "corrupt"])
+def test_play_with_a_bad_database_says_so_and_exits_1(tmp_path, bad):
+    db = tmp_path / "no" / "such" / "r.db" if bad == "missing-folder" else tmp_path / "r.db"
+    if bad == "corrupt":
+        db.write_bytes(b"\x00garbage" * 512)
+    term = Terminal(str(TINY), "--db", str(db))
+    try:
+        term.proc.wait(timeout=20)
+        time.sleep(0.1)  # let the reader catch the last bytes
+    finally:
+        term.kill()
+    assert term.proc.returncode == 1
+    assert "groupsim play:" in term.text and str(db) in term.text.replace("\r\n", "").replace("\n", "")
+    assert "Traceback" not in term.text
