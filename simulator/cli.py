@@ -11,7 +11,7 @@ import sys
 from simulator import __version__
 
 # Order is the order `groupsim --help` lists them.
-COMMANDS = ("play", "validate", "run", "schema", "report", "records", "review", "analyze", "test", "graph", "new", "twee")
+COMMANDS = ("play", "serve", "validate", "run", "schema", "report", "records", "review", "analyze", "test", "graph", "new", "twee")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,89 @@
+"""Serve the trainee's app to web browsers: each browser tab is its own session.
+
+    groupsim serve                               http://127.0.0.1:8000, this computer only
+    groupsim serve --port 8080 --db cohort.db    every run recorded in cohort.db
+    groupsim serve my-scenarios/ --host 0.0.0.0  every network interface (read the warning)
+
+It listens on the loopback address unless --host says otherwise, so only this
+computer can open it. There is no sign-in: to serve trainees over a network, do it
+on one you trust, or behind a proxy that asks for one (and pass --public-url).
+Every tab records into the same database (--db, else $GROUPSIM_DB, else the default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HELP = "serve the app to web browsers, one session per tab"
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (1-65535): {text!r}")
+    return value
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "target",
+        nargs="?",
+        metavar="TARGET",
+        help="a scenario file, a folder of scenarios, or a shipped scenario's id (default: the shipped library)",
+    )
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default: 127.0.0.1, this computer only; 0.0.0.0 for every interface)")
+    p.add_argument("--port", type=_port, default=8000, help="the port to listen on (default: 8000)")
+    p.add_argument("--public-url", metavar="URL",
+                   help="the address trainees use, when a proxy sits in front (default: the address the browser used)")
+    from simulator.commands.report import add_db_argument
+
+    add_db_argument(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    from simulator.authoring.diagnostics import ScenarioError
+    from simulator.authoring.library import resolve
+    from simulator.records import Recorder, RecordsError, resolve_path
+    from simulator.serve import describe_bind_error, port_problem, serve, session_command, start_up_message
+
+    prog = "groupsim serve"
+    try:
+        found = resolve(args.target)
+    except ScenarioError as exc:
+        for d in exc.diagnostics:
+            print(d, file=sys.stderr)
+        return 1
+    if not found:
+        print(f"{prog}: no scenario files (*.yaml) in {args.target or 'the shipped library'}", file=sys.stderr)
+        return 1
+    # Every tab's process gets the same absolute paths, whatever its working folder.
+    target = args.target
+    if target is not None and Path(target).exists():
+        target = str(Path(target).resolve())
+    db = resolve_path(args.db).absolute()
+    try:
+        Recorder(db).close()  # create or migrate it now, so a bad --db is reported here and not in every tab
+    except RecordsError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 1
+
+    if problem := port_problem(args.host, args.port):
+        print(f"{prog}: {problem}", file=sys.stderr)
+        return 1
+    playable = sum(1 for f in found if f.scenario is not None)
+    what = (f"'{found[0].scenario.title}'" if len(found) == 1 and playable else
+            f"{playable} scenario{'s' if playable != 1 else ''} from {target or 'the shipped library'}")
+    print(start_up_message(args.host, args.port, db, f"serving {what}", args.public_url), flush=True)
+    try:
+        serve(session_command(db, target), args.host, args.port, public_url=args.public_url)
+    except OSError as exc:  # the port was taken between the check and the bind
+        print(f"{prog}: {describe_bind_error(exc, args.host, args.port)}", file=sys.stderr)
+        return 1
+    print(f"{prog}: stopped.")
+    return 0

@@ -1,0 +1,269 @@
+"""`groupsim serve`: the page over HTTP, a session per websocket, one database, and its refusals.
+
+Every server here listens on 127.0.0.1 and every request goes there; each test is
+bounded in time and stops what it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from simulator.cli import main
+from simulator.serve import is_loopback, start_up_message
+
+CHROMIUM = Path("/usr/bin/chromium")
+DEADLINE = 30.0  # seconds for anything one step may take on a slow machine
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(tmp_path: Path, *extra: str):
+    """`groupsim serve` on a free loopback port; yields (port, db, log path) and stops it."""
+    port = free_port()
+    db = tmp_path / "cohort.db"
+    log = tmp_path / "serve.log"
+    with open(log, "w") as out:  # a file, not a pipe: access logs must never fill a buffer and stall the server
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "simulator", "serve", "--port", str(port), "--db", str(db), *extra],
+            stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path,
+        )
+    try:
+        end = time.monotonic() + DEADLINE
+        while True:
+            assert proc.poll() is None, f"groupsim serve exited early:\n{log.read_text()}"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < end, f"groupsim serve did not listen within {DEADLINE}s:\n{log.read_text()}"
+                time.sleep(0.1)
+        yield port, db, log
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, log.read_text()
+    assert "Traceback" not in log.read_text()
+
+
+def get(url: str, **headers: str) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=DEADLINE) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+# -- what it says -----------------------------------------------------------------
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"])
+def test_loopback_hosts(host):
+    assert is_loopback(host)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "10.0.0.1"])
+def test_network_hosts(host):
+    assert not is_loopback(host)
+
+
+def test_start_up_message_says_loopback_and_where_runs_go():
+    text = start_up_message("127.0.0.1", 8000, Path("/data/cohort.db"), "serving 10 scenarios")
+    assert "http://127.0.0.1:8000" in text
+    assert "Only this computer can open it" in text and "loopback" in text
+    assert "/data/cohort.db" in text
+    assert "WARNING" not in text
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20"])
+def test_start_up_message_warns_on_a_network_address(host):
+    text = start_up_message(host, 8000, Path("cohort.db"), "serving 10 scenarios")
+    assert "WARNING" in text
+    assert "Anyone who can reach this computer on the network can open the app" in text
+
+
+def test_bad_port_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", "--port", "70000"])
+    assert exc.value.code == 2
+    assert "not a port number" in capsys.readouterr().err
+
+
+def test_port_in_use_is_a_clear_error_and_exit_1(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "simulator", "serve", "--port", str(port), "--db", str(tmp_path / "r.db")],
+            capture_output=True, text=True, timeout=DEADLINE,
+        )
+    assert done.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
+    assert "--port" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+# -- what it serves ---------------------------------------------------------------
+def test_serves_the_page_and_its_script(tmp_path):
+    with serving(tmp_path) as (port, db, log):
+        status, html = get(f"http://127.0.0.1:{port}/")
+        assert status == 200
+        assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in html
+        assert f'src="http://127.0.0.1:{port}/static/js/textual.js"' in html
+        assert "<title>" not in html or "groupsim" in html
+        status, script = get(f"http://127.0.0.1:{port}/static/js/textual.js")
+        assert status == 200 and len(script) > 10_000
+        # The page points its websocket at whatever name the browser used.
+        status, html = get(f"http://127.0.0.1:{port}/", Host=f"localhost:{port}")
+        assert status == 200 and f'"ws://localhost:{port}/ws"' in html
+    said = log.read_text()
+    assert f"at http://127.0.0.1:{port}" in said
+    assert "Only this computer can open it" in said
+    assert str(db) in said
+
+
+def test_refuses_other_sites_pages_and_rebound_names(tmp_path):
+    aiohttp = pytest.importorskip("aiohttp")
+
+    with serving(tmp_path) as (port, _db, _log):
+        # DNS rebinding: a name that resolved to 127.0.0.1 for an attacker's page.
+        status, text = get(f"http://127.0.0.1:{port}/", Host=f"attacker.example:{port}")
+        assert status == 403 and "only to this computer" in text
+
+        async def websocket_status(origin: str) -> int:
+            async with aiohttp.ClientSession() as client:
+                try:
+                    async with client.ws_connect(f"ws://127.0.0.1:{port}/ws", headers={"Origin": origin}, timeout=aiohttp.ClientWSTimeout(ws_receive=DEADLINE)):
+                        return 101
+                except aiohttp.WSServerHandshakeError as exc:
+                    return exc.status
+
+        assert asyncio.run(asyncio.wait_for(websocket_status("http://attacker.example"), DEADLINE)) == 403
+
+
+def test_each_tab_is_its_own_session_recording_to_one_database(tmp_path):
+    """Two websockets at once: each gets its own app, and both runs land in one database."""
+    aiohttp = pytest.importorskip("aiohttp")
+
+    async def tab(port: int, trainee: str) -> str:
+        screen = bytearray()
+
+        async def until(predicate, seconds: float = DEADLINE) -> None:
+            end = time.monotonic() + seconds
+            while not predicate():
+                assert time.monotonic() < end, f"timed out; the tab showed:\n{bytes(screen[-3000:])!r}"
+                try:
+                    msg = await ws.receive(timeout=0.5)
+                except asyncio.TimeoutError:
+                    continue
+                if msg.type == aiohttp.WSMsgType.BINARY:
+                    screen.extend(msg.data)
+                elif msg.type != aiohttp.WSMsgType.TEXT:
+                    raise AssertionError(f"the session closed: {msg.type}")
+
+        async with aiohttp.ClientSession() as client:
+            async with client.ws_connect(f"ws://127.0.0.1:{port}/ws?width=100&height=30",
+                                         headers={"Origin": f"http://127.0.0.1:{port}"}) as ws:
+                await until(lambda: b"scenario library" in screen)  # the app's first screen
+                await ws.send_json(["stdin", "\r"])  # open the highlighted scenario's briefing
+                await until(lambda: b"Begin" in screen)
+                await ws.send_json(["stdin", trainee])  # the name field has focus
+                await ws.send_json(["stdin", "\r"])  # Enter in the name field begins the run
+                await until(lambda: trainee.encode() in screen.split(b"Begin")[-1])  # the session's title bar
+                return bytes(screen).decode("utf-8", "replace")
+
+    def runs() -> list[tuple[str, str]]:
+        with sqlite3.connect(db) as conn:
+            return sorted(conn.execute("SELECT trainee, mode FROM runs").fetchall())
+
+    with serving(tmp_path) as (port, db, _log):
+        async def both() -> list[str]:
+            return await asyncio.wait_for(asyncio.gather(tab(port, "Ada Tab"), tab(port, "Bea Tab")), 2 * DEADLINE)
+
+        screens = asyncio.run(both())
+        assert all("scenario library" in s for s in screens)
+        end = time.monotonic() + DEADLINE
+        while len(runs()) < 2 and time.monotonic() < end:
+            time.sleep(0.2)
+        assert runs() == [("Ada Tab", "practice"), ("Bea Tab", "practice")]
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_a_headless_browser_shows_the_app(tmp_path):
+    """Chromium opens the page and the app's frames arrive (a screenshot is kept in tmp_path)."""
+    aiohttp = pytest.importorskip("aiohttp")
+
+    async def browse(url: str, png: Path) -> bool:
+        profile = tempfile.mkdtemp(dir=tmp_path)
+        browser = subprocess.Popen(
+            [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", "--window-size=1280,800", "--remote-debugging-port=0", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            active = Path(profile, "DevToolsActivePort")
+            end = time.monotonic() + DEADLINE
+            while not (active.exists() and len(active.read_text().splitlines()) >= 2):
+                assert time.monotonic() < end, "chromium did not start"
+                await asyncio.sleep(0.1)
+            devtools = int(active.read_text().splitlines()[0])
+            async with aiohttp.ClientSession() as client:
+                pages = await (await client.get(f"http://127.0.0.1:{devtools}/json")).json()
+                page = next(p for p in pages if p["type"] == "page")
+                async with client.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as cdp:
+                    ids = iter(range(1, 1_000_000))
+
+                    async def call(method: str, **params):  # type: ignore[no-untyped-def]
+                        n = next(ids)
+                        await cdp.send_json({"id": n, "method": method, "params": params})
+                        async for msg in cdp:
+                            data = json.loads(msg.data)
+                            if data.get("id") == n:
+                                return data.get("result")
+
+                    await call("Page.navigate", url=url)
+                    # textual.js marks the body once the app's first bytes arrive.
+                    check = "document.body && document.body.classList.contains('-first-byte')"
+                    while not (await call("Runtime.evaluate", expression=check))["result"].get("value"):
+                        assert time.monotonic() < end + DEADLINE, "no frame from the app reached the page"
+                        await asyncio.sleep(0.2)
+                    await asyncio.sleep(1.0)  # let the first frame paint
+                    shot = await call("Page.captureScreenshot", format="png")
+                    png.write_bytes(base64.b64decode(shot["data"]))
+                    return True
+        finally:
+            browser.terminate()
+            try:
+                browser.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                browser.kill()
+
+    with serving(tmp_path) as (port, _db, _log):
+        png = tmp_path / "session.png"
+        assert asyncio.run(asyncio.wait_for(browse(f"http://127.0.0.1:{port}/", png), 3 * DEADLINE))
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
