@@ -563,8 +563,8 @@ def _exact(s: Scenario, score: Expression, budget: int, progress: Progress | Non
     index: dict[Key, int] = {}
     keys: list[Key | None] = [None]
     edges: list[list[tuple[Option | None, int, int, int, int, tuple[str, ...]]]] = [[]]
-    arrival_index: dict[Key, int] = {}
-    arrivals: list[Key] = []
+    arrival_index: dict[tuple, int] = {}
+    arrivals: list[tuple] = []  # (ending state, observed values, turn)
     reached: set[str] = set()
     offered: set[tuple[str, int]] = set()
     together: set[tuple[str, int, int]] = set()
@@ -575,6 +575,8 @@ def _exact(s: Scenario, score: Expression, budget: int, progress: Progress | Non
         for weight, chances, route, child in outcomes:
             reached.update(route)
             if child[0] in final:
+                # at an ending only the state, the values and the turn still matter
+                child = (child[0], child[1], child[5])
                 j = arrival_index.get(child)
                 if j is None:
                     j = arrival_index[child] = len(arrivals)
@@ -638,24 +640,42 @@ def _exact(s: Scenario, score: Expression, budget: int, progress: Progress | Non
     order = post[::-1]  # topological: every edge goes forward
     total = len(keys)
 
+    # Backward: best and worst score reachable from each configuration (ties: fewer decisions).
+    c0, coef, cturn = _linear(score, obs.numbers)
+    arrival_score = [c0 + sum(map(operator.mul, coef, key[1])) + cturn * key[2] for key in arrivals]
+    best: list[tuple[int, int, int] | None] = [None] * total  # (score, -decisions, edge index)
+    worst: list[tuple[int, int, int] | None] = [None] * total  # (score, decisions, edge index)
+    # Alongside, the most decisions and chance rolls on any path onwards, for the
+    # common denominator of the probabilities below.
+    height = [0] * total
+    luck = [0] * total
+    for n in post:
+        b = w = None
+        hn = ln = 0
+        for i, (option, _, _, chances, child, _) in enumerate(edges[n]):
+            step = option is not None
+            if child < 0:
+                v = arrival_score[~child]
+                cand_b, cand_w = (v, -step, i), (v, step, i)
+                hn, ln = max(hn, step), max(ln, chances)
+            else:
+                hn, ln = max(hn, height[child] + step), max(ln, luck[child] + chances)
+                cb, cw = best[child], worst[child]
+                if cb is None or cw is None:
+                    continue
+                cand_b, cand_w = (cb[0], cb[1] - step, i), (cw[0], cw[1] + step, i)
+            if b is None or cand_b[:2] > b[:2]:
+                b = cand_b
+            if w is None or cand_w[:2] < w[:2]:
+                w = cand_w
+        best[n], worst[n] = b, w
+        height[n], luck[n] = hn, ln
+
+
     # Probability mass as whole numbers over one common denominator, which every
     # path's probability divides: lcm(option counts)**decisions * 100**chances, maxima
     # over paths. Big-integer sums are exact and much faster than Fractions.
-    depth = [0] * total
-    luck = [0] * total
-    most_depth = most_luck = 0
-    for n in order:
-        dn, ln = depth[n], luck[n]
-        for option, _, _, chances, child, _ in edges[n]:
-            d, lk = dn + (option is not None), ln + chances
-            if child < 0:
-                most_depth, most_luck = max(most_depth, d), max(most_luck, lk)
-                continue
-            if d > depth[child]:
-                depth[child] = d
-            if lk > luck[child]:
-                luck[child] = lk
-    most_depth, most_luck = max([most_depth, *depth]), max([most_luck, *luck])
+    most_depth, most_luck = height[0], luck[0]
     lcm = 1
     for k in widths:
         lcm = lcm * k // math.gcd(lcm, k)
@@ -678,14 +698,18 @@ def _exact(s: Scenario, score: Expression, budget: int, progress: Progress | Non
     packed = [0] * total
     packed[0] = sum(1 << (o + init[name] - low) for name, (o, _, low) in fields.items())
     arrival_bits = [0] * len(arrivals)
-    shift: dict[tuple[str, Option], tuple[tuple[int, int, int, Effect, int], ...]] = {}
+    # For each choice, its effects on those values, with the bit masks they need.
+    shift: dict[tuple[str, Option], tuple[tuple, ...]] = {}
     for sid, st in s.states.items():
         for c in st.choices:
-            shift[(sid, c.number)] = tuple(
-                (fields[e.target][0], fields[e.target][1], fields[e.target][2], e, s.bounds(e.target)[1])
-                for e in c.effects
-                if e.target in fields
-            )
+            prepared = []
+            for e in c.effects:
+                if e.target not in fields:
+                    continue
+                o, w, low = fields[e.target]
+                full = (1 << w) - 1
+                prepared.append((o, w, full, ~(full << o), 1 << (w - 1), (1 << abs(e.amount)) - 1, e, low, s.bounds(e.target)[1]))
+            shift[(sid, c.number)] = tuple(prepared)
     moved_cache: dict[tuple[str, Option, int], int] = {}
 
     def move(sid: str, option: Option, bits: int) -> int:
@@ -693,16 +717,15 @@ def _exact(s: Scenario, score: Expression, budget: int, progress: Progress | Non
         if got is not None:
             return got
         out = bits
-        for o, w, low, e, high in shift[(sid, option)]:
-            full = (1 << w) - 1
+        for o, w, full, clear, top, spill, e, low, high in shift[(sid, option)]:
             f = (out >> o) & full
             if not e.fair:  # a shift; whatever falls off an end piles up at that bound
                 a = e.amount
                 if a >= 0:
                     g = f << a
-                    nf = (g & full) | ((1 << (w - 1)) if g >> w else 0)
+                    f = (g & full) | (top if g >> w else 0)
                 else:
-                    nf = (f >> -a) | (1 if f & ((1 << -a) - 1) else 0)
+                    f = (f >> -a) | (1 if f & spill else 0)
             else:
                 nf, v = 0, low
                 while f:
@@ -710,18 +733,21 @@ def _exact(s: Scenario, score: Expression, budget: int, progress: Progress | Non
                         nf |= 1 << (e.apply(v, low, high) - low)
                     f >>= 1
                     v += 1
-            out = (out & ~(full << o)) | (nf << o)
+                f = nf
+            out = (out & clear) | (f << o)
         moved_cache[(sid, option, bits)] = out
         return out
 
     for n in order:
         here, bits = mass[n], packed[n]
         sid = keys[n][0] if n else ""  # type: ignore[index]
+        last, new = None, bits
         for option, weight, k, chances, child, _ in edges[n]:
             share = here * weight // (k * hundreds[chances])
-            new = bits
-            if fields and option is not None and option != TIMEOUT and shift[(sid, option)]:
-                new = move(sid, option, bits)
+            if option != last:  # the outcomes of one option are next to each other
+                last, new = option, bits
+                if fields and option is not None and option != TIMEOUT and shift[(sid, option)]:
+                    new = move(sid, option, bits)
             if child >= 0:
                 mass[child] += share
                 packed[child] |= new
@@ -765,29 +791,6 @@ def _exact(s: Scenario, score: Expression, budget: int, progress: Progress | Non
         for e in ending_ids
     )
     stuck = Fraction(sum(mass[n] for n in stuck_nodes), denominator)
-
-    # Backward: best and worst score reachable from each configuration (ties: fewer decisions).
-    c0, coef, cturn = _linear(score, obs.numbers)
-    arrival_score = [c0 + sum(map(operator.mul, coef, key[1])) + cturn * key[5] for key in arrivals]
-    best: list[tuple[int, int, int] | None] = [None] * total  # (score, -decisions, edge index)
-    worst: list[tuple[int, int, int] | None] = [None] * total  # (score, decisions, edge index)
-    for n in post:
-        b = w = None
-        for i, (option, _, _, _, child, _) in enumerate(edges[n]):
-            step = option is not None
-            if child < 0:
-                v = arrival_score[~child]
-                cand_b, cand_w = (v, -step, i), (v, step, i)
-            else:
-                cb, cw = best[child], worst[child]
-                if cb is None or cw is None:
-                    continue
-                cand_b, cand_w = (cb[0], cb[1] - step, i), (cw[0], cw[1] + step, i)
-            if b is None or cand_b[:2] > b[:2]:
-                b = cand_b
-            if w is None or cand_w[:2] < w[:2]:
-                w = cand_w
-        best[n], worst[n] = b, w
 
     def path(table: list) -> Path | None:
         if table[0] is None:
