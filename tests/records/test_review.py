@@ -129,3 +129,29 @@ def test_review_command_bad_input(capsys, store, tmp_path):
     assert "no records database" in capsys.readouterr().err
     assert main(["review", "--db", str(store.path), "--trainee", "Zed"]) == 1
     assert "no runs of a trainee named 'Zed'" in capsys.readouterr().err
+
+
+def test_outcome_and_date_filters(store):
+    from textual.widgets import Select
+
+    async def go():
+        app = make_app(store)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            table = app.screen.query_one("#runs", DataTable)
+            app.screen.query_one("#f-outcome", Select).value = "none"  # unfinished
+            await pilot.pause()
+            assert table.row_count == 1 and str(table.get_row_at(0)[1]) == "Cy"
+            app.screen.query_one("#f-outcome", Select).value = "strong"
+            await pilot.pause()
+            assert [str(table.get_row_at(i)[1]) for i in range(table.row_count)] == ["Ann [b]Smith[/b]"]
+            app.screen.query_one("#f-outcome", Select).clear()
+            app.screen.query_one("#f-since", Input).value = "2999-01-01"
+            await pilot.pause()
+            assert table.row_count == 0
+            assert "0 of 3 runs" in str(app.screen.query_one("#count").render())
+            await pilot.press("c")  # nothing highlighted: a notice, no crash
+            await pilot.pause()
+            assert app.screen.query_one("#runs", DataTable) is table
+
+    asyncio.run(go())
