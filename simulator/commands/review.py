@@ -67,6 +67,17 @@ def _seconds(ms: int | None) -> str:
     return "" if ms is None else f"{ms / 1000:.1f} s"
 
 
+def _prompt_label(key: str, scenario: Any) -> str:
+    """'reaction' → 'How it felt'; 'question-2' → the scenario's second reflection question."""
+    if key in REFLECTION_LABELS:
+        return REFLECTION_LABELS[key]
+    if key.startswith("question-") and key[9:].isdigit() and scenario is not None:
+        n = int(key[9:])
+        if 1 <= n <= len(scenario.reflection):
+            return " ".join(scenario.reflection[n - 1].split())
+    return key
+
+
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -282,10 +293,11 @@ def _app_class() -> type:
                     yield Static(plain(f"Final meters: {meters}"), classes="step-body")
                 else:
                     yield Static(plain(f"Not finished ({r['status']}): {r['decisions']} decision(s) stand."), classes="ending")
-                if t["reflections"]:
+                written = {k: v for k, v in t["reflections"].items() if v.strip()}
+                if written:
                     yield Label("Reflections", classes="section")
-                    for prompt, text in t["reflections"].items():
-                        yield Static(plain(f"{REFLECTION_LABELS.get(prompt, prompt)}: {text}"), classes="reflection")
+                    for prompt, text in written.items():
+                        yield Static(plain(f"{_prompt_label(prompt, scenario)}: {text}"), classes="reflection")
                 else:
                     yield Static(plain("No reflections were written."), classes="muted")
             yield Footer()

@@ -33,7 +33,8 @@ def store(tmp_path, tiny):
     play("Ann [b]Smith[/b]", [1, 1], rewind_first=True)
     play("Bo", [2, 2])
     play("Cy", [1], finish=False)
-    rec.save_reflections(1, {"reaction": "Tense at first.", "plus": "I named it.", "delta": "Slow down."})
+    rec.save_reflections(1, {"reaction": "Tense at first.", "plus": "I named it.", "delta": "Slow down.",
+                             "question-1": "Bo's silence.", "question-9": "", })
     yield rec.store
     rec.close()
 
@@ -73,6 +74,7 @@ def test_runs_table_filters_and_opens_a_transcript(store):
             assert "Trust 50 → 60 (+10)" in shown and "answered in 1.5 s" in shown
             assert "Ending (strong): A good start" in shown and "You named what was happening." in shown
             assert "How it felt: Tense at first." in shown and "What I would change: Slow down." in shown
+            assert "What did you notice?: Bo's silence." in shown and "question-9" not in shown  # empty: not shown
             await pilot.press("escape")
             await pilot.pause()
             assert app.screen.query_one("#runs", DataTable).row_count == 3
