@@ -381,7 +381,8 @@ class Analysis:
     """Probability of reaching a decision with nothing on offer."""
     stuck_states: tuple[str, ...]
     unfinished: Fraction
-    """Random mode: share of playthroughs stopped after MAX_DECISIONS decisions."""
+    """Random mode: share of playthroughs stopped after MAX_DECISIONS decisions, or
+    caught where no edge leads on to an ending."""
     best: Path | None
     worst: Path | None
     unreached_states: tuple[str, ...]
@@ -820,6 +821,22 @@ def _exact(s: Scenario, score: Expression, budget: int, progress: Progress | Non
     )
 
 
+def _can_end(s: Scenario) -> set[str]:
+    """The states from which some edge of the graph leads to an ending (conditions aside)."""
+    into: dict[str, set[str]] = {sid: set() for sid in s.states}
+    for sid, st in s.states.items():
+        for goto in [c.goto for c in st.choices] + [b.goto for b in st.next] + ([st.on_timeout] if st.on_timeout else []):
+            into[goto].add(sid)
+    found = {sid for sid, st in s.states.items() if st.ending is not None}
+    todo = list(found)
+    while todo:
+        for prev in into[todo.pop()]:
+            if prev not in found:
+                found.add(prev)
+                todo.append(prev)
+    return found
+
+
 def _random(
     s: Scenario, score: Expression, runs: int, seed: int, budget: int, reason: str, progress: Progress | None
 ) -> Analysis:
@@ -838,6 +855,7 @@ def _random(
     stuck_states: dict[str, None] = {}
     best: tuple[tuple[int, int], int, list[Option], Session] | None = None
     worst: tuple[tuple[int, int], int, list[Option], Session] | None = None
+    can_end = _can_end(s)
     every = max(1, runs // 100)
     for i in range(runs):
         if progress is not None and i % every == 0:
@@ -845,11 +863,12 @@ def _random(
         sess = Session(s, seed + i)
         moves: list[Option] = []
         while not sess.finished:
-            if len(moves) >= MAX_DECISIONS:
-                unfinished += 1
-                break
             on_offer = sess.choices()
             sid = sess.state.id
+            if len(moves) >= MAX_DECISIONS or (sid not in can_end and (on_offer or sess.state.on_timeout)):
+                unfinished += 1  # too long, or caught where no way leads to an ending
+                reached.add(sid)
+                break
             for c in on_offer:
                 offered.add((sid, c.number))
             _note_together(cands, sid, list(on_offer), together)

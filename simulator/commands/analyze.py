@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 import time
 from typing import Any
 
@@ -175,7 +176,7 @@ def render(scenario, a) -> str:  # type: ignore[no-untyped-def]
         out.append(f"Exact analysis: {a.configurations:,} configurations explored.")
     else:
         why = f"because {a.reason}" if a.reason else "as asked (--random)"
-        out.append(f"Random analysis: {a.runs:,} playthroughs, seeds {a.seed}..{a.seed + a.runs - 1}, {why}.")
+        out += textwrap.wrap(f"Random analysis: {a.runs:,} playthroughs, seeds {a.seed}..{a.seed + a.runs - 1}, {why}.", 96)
     out.append("Probabilities are for a trainee who picks uniformly among the options on offer (letting the")
     out.append("time run out counts as one option at a timed decision); chance branches weigh as written.")
     out.append("")
@@ -195,7 +196,7 @@ def render(scenario, a) -> str:  # type: ignore[no-untyped-def]
     if a.stuck:
         out.append(f"Dead ends (a decision with nothing on offer): {', '.join(a.stuck_states)}, probability {decimal(a.stuck)}")
     if a.unfinished:
-        out.append(f"Stopped without an ending after 1,000 decisions: {decimal(a.unfinished)} of playthroughs")
+        out.append(f"Never ending (caught in a loop, or 1,000 decisions without an ending): {decimal(a.unfinished)} of playthroughs")
 
     names = list(scenario.initial_values())
     reached_endings = [e for e in a.endings if e.ranges]

@@ -169,6 +169,19 @@ def test_a_cycle_falls_back_to_random_playthroughs():
     assert a.best.moves[-1] == 2
 
 
+def test_random_playthroughs_caught_in_a_trap_stop_at_once():
+    text = CYCLE.read_text(encoding="utf-8").replace(
+        "      - {text: Ask again later., rating: acceptable, feedback: Waits., goto: ask}",
+        "      - {text: Go round., rating: acceptable, feedback: Spins., goto: spin}",
+    ) + "  spin:\n    choices:\n      - {text: Spin., rating: recommended, feedback: Spins., goto: spin}\n"
+    s, errors = load_text(text)
+    assert s is not None, errors
+    a = analyze(s, runs=2000, seed=1)
+    assert a.mode == "random" and "spin → spin" in a.reason
+    assert abs(float(a.unfinished) - 0.5) < 0.05 and abs(float(ending(a, "done").probability) - 0.5) < 0.05
+    assert a.unfinished + ending(a, "done").probability == 1
+
+
 def test_over_budget_falls_back_and_says_so():
     a = analyze(load(TINY), budget=3, runs=200)
     assert a.mode == "random" and "--budget" in a.reason
