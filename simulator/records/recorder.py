@@ -102,6 +102,15 @@ def _next_seq(conn: Any, run_id: int) -> int:
     return (row[0] or 0) + 1
 
 
+def _ending_columns(session: Session) -> tuple[str | None, ...]:
+    """ending, ending_title, outcome, final_meters, final_trust: all None until an ending is reached."""
+    ending = session.ending
+    if ending is None:
+        return (None, None, None, None, None)
+    meters, trust = _split(session.scenario, session.values)
+    return (session.state.id, ending.title, ending.outcome, _dumps(meters), _dumps(trust))
+
+
 class Recorder:
     """Records runs in the database at `db` (see `store.resolve_path` for the default).
 
@@ -153,6 +162,9 @@ class Recorder:
         ma, ta = _split(scenario, step.after)
         state = _dumps(session.to_json())
         now = _now()
+        # An ending reached is on the run at once, even if the debrief is never opened;
+        # the run is 'finished' only by finish_run (practice may still rewind from here).
+        reached = _ending_columns(session)
 
         def insert(conn: Any) -> int:
             self._require(conn, run_id, active=True)
@@ -167,7 +179,11 @@ class Recorder:
                  _dumps(list(step.flags_set)), _dumps(list(step.flags_unset)), _dumps(list(step.route)),
                  None if elapsed_ms is None else int(elapsed_ms), now, state),
             )
-            conn.execute("UPDATE runs SET session_json = ?, updated_at = ? WHERE id = ?", (state, now, run_id))
+            conn.execute(
+                "UPDATE runs SET session_json = ?, updated_at = ?, ending = ?, ending_title = ?, outcome = ?,"
+                " final_meters = ?, final_trust = ? WHERE id = ?",
+                (state, now, *reached, run_id),
+            )
             return int(cur.lastrowid)
 
         return self.store.write(insert)
@@ -193,17 +209,19 @@ class Recorder:
                 "UPDATE steps SET undone_by = ? WHERE run_id = ? AND turn > ? AND undone_by IS NULL",
                 (event, run_id, kept),
             )
-            conn.execute("UPDATE runs SET session_json = ?, updated_at = ? WHERE id = ?", (state, now, run_id))
+            conn.execute(
+                "UPDATE runs SET session_json = ?, updated_at = ?, ending = ?, ending_title = ?, outcome = ?,"
+                " final_meters = ?, final_trust = ? WHERE id = ?",
+                (state, now, *_ending_columns(session), run_id),
+            )
             return event
 
         return self.store.write(insert)
 
     def finish_run(self, run_id: int, session: Session) -> None:
         """Close the run with the session's ending, outcome and final values."""
-        ending = session.ending
-        if ending is None:
+        if session.ending is None:
             raise SessionError("the session has not reached an ending yet")
-        meters, trust = _split(session.scenario, session.values)
         state = _dumps(session.to_json())
         now = _now()
 
@@ -212,7 +230,7 @@ class Recorder:
             conn.execute(
                 "UPDATE runs SET status = 'finished', finished_at = ?, updated_at = ?, ending = ?, ending_title = ?,"
                 " outcome = ?, final_meters = ?, final_trust = ?, session_json = ? WHERE id = ?",
-                (now, now, session.state.id, ending.title, ending.outcome, _dumps(meters), _dumps(trust), state, run_id),
+                (now, now, *_ending_columns(session), state, run_id),
             )
 
         self.store.write(update)

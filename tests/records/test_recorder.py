@@ -185,3 +185,18 @@ def test_two_recorders_one_database(tmp_path, tiny):
         a, _ = play(one, tiny, [1])
         b, _ = play(two, tiny, [2])
         assert {r.id for r in one.unfinished_runs()} == {a, b}
+
+
+def test_an_ending_reached_is_on_the_run_before_the_debrief_and_a_rewind_takes_it_off(rec, tiny):
+    run_id, session = play(rec, tiny, [1, 1], seed=1)
+    assert session.finished
+    info = rec.run(run_id)
+    assert (info.status, info.ending, info.outcome) == ("active", "good-end", "strong")
+    session.rewind(1)
+    rec.record_rewind(run_id, session)
+    info = rec.run(run_id)
+    assert (info.status, info.ending, info.outcome) == ("active", None, None)
+    rec.record_step(run_id, session, session.choose(2), 5)
+    rec.finish_run(run_id, session)
+    info = rec.run(run_id)
+    assert info.status == "finished" and info.ending == session.state.id
