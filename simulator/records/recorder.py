@@ -54,6 +54,7 @@ class RunInfo:
     updated_at: str
     finished_at: str | None
     ending: str | None
+    ending_title: str | None
     outcome: str | None
     decisions: int
     """Decisions that stand (those taken back by a rewind are not counted)."""
@@ -74,6 +75,7 @@ class RunInfo:
             updated_at=row["updated_at"],
             finished_at=row["finished_at"],
             ending=row["ending"],
+            ending_title=row["ending_title"],
             outcome=row["outcome"],
             decisions=int(row["decisions"]),
         )
@@ -81,7 +83,7 @@ class RunInfo:
 
 RUN_COLUMNS = """
     r.id, r.trainee, r.scenario_id, r.scenario_title, r.scenario_digest, r.scenario_source,
-    r.mode, r.seed, r.status, r.started_at, r.updated_at, r.finished_at, r.ending, r.outcome,
+    r.mode, r.seed, r.status, r.started_at, r.updated_at, r.finished_at, r.ending, r.ending_title, r.outcome,
     (SELECT COUNT(*) FROM steps s WHERE s.run_id = r.id AND s.undone_by IS NULL) AS decisions
 """
 

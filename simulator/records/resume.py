@@ -39,7 +39,8 @@ class Interrupted:
         title = i.scenario_title or i.scenario_id
         when = i.updated_at[:16].replace("T", " ")
         n = i.decisions
-        return f"'{title}'{who}, {n} decision{'s' * (n != 1)} made, {i.mode}, last played {when} UTC"
+        where = f"ended '{i.ending_title}', debrief not yet seen" if i.ending else f"{n} decision{'s' * (n != 1)} made"
+        return f"'{title}'{who}, {where}, {i.mode}, last played {when} UTC"
 
 
 def locate(info: RunInfo, search: list[Path] | None = None) -> tuple[Scenario | None, str | None]:

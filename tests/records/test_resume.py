@@ -118,3 +118,13 @@ def test_offer_asks_again_for_a_changed_file_and_refuses_a_lost_one(tmp_path, co
     ask, say, said = scripted("1", "")
     assert rs.offer(rs.interrupted(rec), ask, say).action == "new"
     assert any("cannot be resumed" in s for s in said)
+
+
+def test_a_run_left_at_its_ending_says_the_debrief_is_waiting(tmp_path, copy):
+    rec, run_id, session = interrupt(tmp_path, copy, picks=(1, 1))
+    while not session.finished:  # through the lucky state, if chance led there
+        rec.record_step(run_id, session, session.choose(1), 10)
+    (item,) = rs.interrupted(rec)
+    assert "ended 'A good start', debrief not yet seen" in item.describe()
+    resumed, _ = rs.resume(rec, item)
+    assert resumed.finished and resumed.to_json() == session.to_json()
