@@ -46,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
     except RecordsError as exc:
         print(f"groupsim review: {exc}", file=sys.stderr)
         return 1
+    if not sys.stdout.isatty():
+        store.close()
+        print("groupsim review: needs a terminal; for the same data as text use 'groupsim report'", file=sys.stderr)
+        return 2
     with store:
         make_app(store, trainee=args.trainee, scenario=args.scenario, anonymise=args.anonymise).run()
     return 0

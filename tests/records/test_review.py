@@ -157,3 +157,8 @@ def test_outcome_and_date_filters(store):
             assert app.screen.query_one("#runs", DataTable) is table
 
     asyncio.run(go())
+
+
+def test_review_needs_a_terminal(capsys, store):
+    assert main(["review", "--db", str(store.path)]) == 2  # pytest's stdout is not a terminal
+    assert "groupsim report" in capsys.readouterr().err
