@@ -113,7 +113,7 @@ def test_sigkill_a_real_groupsim_play_then_resume_it(tmp_path):
 
     first = Terminal(str(TINY), "--seed", str(seed), "--db", str(db))
     try:
-        first.wait_for("Begin")
+        first.wait_for("one awkward moment")  # the briefing (the scenario's summary) is up
         first.type("Ann\r")  # the name, and Enter begins the run
         wait_until(lambda: runs(db) == 1, what="the run to start")
         first.type("1")  # the first decision
@@ -135,7 +135,7 @@ def test_sigkill_a_real_groupsim_play_then_resume_it(tmp_path):
         second.wait_for("Resume one?")
         assert "'A Tiny Test Group' by Ann, 1 decision made, practice" in second.text
         second.type("1\r")
-        second.wait_for("decision 2")  # the session screen, standing at the second decision
+        second.wait_for("Lecture them.")  # the session screen, offering the second decision's choices
         second.type("3")  # 'Wait.' at the middle state
         wait_until(lambda: len(decisions(db)) == 2, what="the decision after resuming to be recorded")
     finally:
