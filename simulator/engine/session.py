@@ -9,9 +9,8 @@ a global random generator, so the same seed and choices always give the same run
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from simulator.engine.model import Choice, Ending, Scenario, State
 
@@ -23,9 +22,8 @@ class SessionError(Exception):
     """A request the session cannot honour; the message says why, for a person."""
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """What one decision did.
+class Step(NamedTuple):
+    """What one decision did (immutable; a NamedTuple because it is made on every decision).
 
     `choice` is the authored number of the choice taken (None when the time ran
     out); `before`/`after` hold every meter's and member's value; `route` lists
@@ -168,15 +166,16 @@ class Session:
     # -- acting ----------------------------------------------------------------
     def choose(self, number: int) -> Step:
         """Take the choice with authored number `number`; it must be on offer."""
-        if self.finished:
+        state = self.scenario.states[self._current]
+        if state.ending is not None:
             raise SessionError("the scenario has ended; there are no more choices")
-        offered = self.choices()
-        if not offered:
-            raise SessionError(f"state '{self._current}' offers no choices right now")
-        for choice in offered:
-            if choice.number == number:
-                break
-        else:
+        # Choice numbers are positions in the authored list, so look it up directly and
+        # evaluate only its own condition; the full list is built only for the error message.
+        choice = state.choices[number - 1] if 1 <= number <= len(state.choices) else None
+        if choice is None or (choice.when is not None and not choice.when.holds(_Ctx(self))):
+            offered = self.choices()
+            if not offered:
+                raise SessionError(f"state '{self._current}' offers no choices right now")
             nums = ", ".join(str(c.number) for c in offered)
             raise SessionError(f"choice {number} is not on offer at '{self._current}'; choose one of {nums}")
         return self._decide(choice)
@@ -189,18 +188,21 @@ class Session:
         return self._decide(None)
 
     def _decide(self, choice: Choice | None) -> Step:
-        state = self.state
-        before = dict(self._values)
+        state = self.scenario.states[self._current]
+        values = self._values
+        before = dict(values)
         flags_set: tuple[str, ...] = ()
         flags_unset: tuple[str, ...] = ()
         if choice is not None:
+            bounds = self.scenario.bounds
             for eff in choice.effects:
-                low, high = self.scenario.bounds(eff.target)
-                self._values[eff.target] = eff.apply(self._values[eff.target], low, high)
-            flags_set = tuple(f for f in choice.set if f not in self._flags)
-            flags_unset = tuple(f for f in choice.unset if f in self._flags)
-            self._flags.update(choice.set)
-            self._flags.difference_update(choice.unset)
+                values[eff.target] = eff.apply(values[eff.target], *bounds(eff.target))
+            if choice.set:
+                flags_set = tuple(f for f in choice.set if f not in self._flags)
+                self._flags.update(choice.set)
+            if choice.unset:
+                flags_unset = tuple(f for f in choice.unset if f in self._flags)
+                self._flags.difference_update(choice.unset)
             self._chosen.add((state.id, choice.number))
             target = choice.goto
         else:
@@ -231,9 +233,12 @@ class Session:
         route = [target]
         self._current = target
         self._visited.add(target)
+        states = self.scenario.states
+        if not states[target].next:  # the common case: a decision or an ending
+            return (target,)
         ctx = _Ctx(self, turn)
         while True:
-            state = self.scenario.states[self._current]
+            state = states[self._current]
             if not state.next:
                 return tuple(route)
             if len(route) > MAX_ROUTE:
