@@ -9,7 +9,6 @@ and overwrites the freed space, so the name and answers do not linger in the fil
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 
 HELP = "show where the records are kept, or delete a trainee's runs"
@@ -49,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _delete(store, args: argparse.Namespace, prog: str) -> int:  # type: ignore[no-untyped-def]
+    import sqlite3
+
     from simulator.records.queries import check_known
 
     name = args.trainee.strip()
