@@ -71,8 +71,10 @@ def run(args: argparse.Namespace) -> int:
             return 1
         from simulator.tui.app import make_app
 
-        app = make_app(found, seed=args.seed, export_dir=args.export_dir, observe=RunRecorder.factory(recorder))
-        app.run(auto_pilot=None if resumed is None else _continue_on(resumed))
+        app = make_app(
+            found, seed=args.seed, export_dir=args.export_dir, observe=RunRecorder.factory(recorder), resume=resumed
+        )
+        app.run()
     return 0
 
 
@@ -110,19 +112,3 @@ def _offer_interrupted(recorder, found):  # type: ignore[no-untyped-def]
     settings = Settings(mode="assessment" if info.mode == "assessment" else "practice", trainee=info.trainee)
     return Run(session, settings, observer)
 
-
-def _continue_on(run):  # type: ignore[no-untyped-def]
-    """A start-up callback for `App.run(auto_pilot=...)` that opens `run`'s session.
-
-    Textual calls it once the app has shown its first screen, so the library (and a
-    single scenario's briefing) stay underneath, as after Begin. (The app has no
-    resume entry point of its own; this uses only its public `current` and screens.)
-    """
-    from simulator.tui.screens.session import SessionScreen
-
-    async def continue_run(pilot) -> None:  # type: ignore[no-untyped-def]
-        app = pilot.app
-        app.current = run
-        await app.push_screen(SessionScreen(run, delta_seconds=app.delta_seconds))
-
-    return continue_run

@@ -1,15 +1,15 @@
 """The trainee's app and its factory, shared by `groupsim play` and the tests.
 
-Only the library and briefing screens are imported here, because one of them is
-the first thing shown; the session, debrief, help and pause screens load on first use.
+Start-up builds only the first screen: the briefing when one scenario is given
+(the library is built if the trainee goes back to it), else the library. Every
+other screen's module is imported on first use.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -17,8 +17,9 @@ from textual.screen import Screen
 from simulator.authoring.library import Found
 from simulator.engine.model import Scenario
 from simulator.tui.run import ObserverFactory, Run, Settings
-from simulator.tui.screens.briefing import BriefingScreen
-from simulator.tui.screens.library import LibraryScreen
+
+if TYPE_CHECKING:
+    from simulator.tui.screens.library import LibraryScreen
 
 
 class GroupSimApp(App[None]):
@@ -37,6 +38,7 @@ class GroupSimApp(App[None]):
         export_dir: Path | None = None,
         cursor_blink: bool = True,
         delta_seconds: float = 4.0,
+        resume: Run | None = None,
     ) -> None:
         super().__init__()
         self.found = found
@@ -48,47 +50,75 @@ class GroupSimApp(App[None]):
         self.delta_seconds = delta_seconds
         self.current: Run | None = None
         """The run being played or debriefed, if any."""
+        self._resume = resume
         self._settings = Settings()
 
     # -- flow ---------------------------------------------------------------------
-    def on_mount(self) -> None:
-        self.push_screen(LibraryScreen(self.found))
+    @property
+    def single(self) -> Scenario | None:
+        """The scenario, when exactly one playable file was given."""
         if len(self.found) == 1 and self.found[0].scenario is not None:
-            self.open_briefing(self.found[0].scenario)
+            return self.found[0].scenario
+        return None
+
+    def on_mount(self) -> None:
+        if self._resume is not None:
+            # Straight back into an interrupted run.
+            self.current = self._resume
+            self._push_session(self._resume)
+        elif self.single is not None:
+            self.open_briefing(self.single)
+        else:
+            self._push_library()
         self.call_after_refresh(self._no_blink)
+
+    def _push_library(self) -> None:
+        from simulator.tui.screens.library import LibraryScreen
+
+        self.push_screen(LibraryScreen(self.found))
+        self.call_after_refresh(self._no_blink)
+
+    def _library_on_stack(self) -> bool:
+        return any(type(s).__name__ == "LibraryScreen" for s in self.screen_stack)
 
     def _no_blink(self) -> None:
         if not self.cursor_blink:
             for widget in self.screen.query("Input, TextArea"):
                 widget.cursor_blink = False  # type: ignore[attr-defined]
 
-    @on(LibraryScreen.ScenarioPicked)
-    def _picked(self, event: LibraryScreen.ScenarioPicked) -> None:
+    def on_library_screen_scenario_picked(self, event: LibraryScreen.ScenarioPicked) -> None:
         if event.found.scenario is not None:
             self.open_briefing(event.found.scenario)
 
     def open_briefing(self, scenario: Scenario) -> None:
+        from simulator.tui.screens.briefing import BriefingScreen
+
         def begin(settings: Settings | None) -> None:
             if settings is not None:
                 self._settings = settings
                 self.start(scenario, settings)
+            elif not self._library_on_stack():
+                self._push_library()  # "Back" from a briefing the app opened on
 
         self.push_screen(BriefingScreen(scenario, self._settings), callback=begin)
         self.call_after_refresh(self._no_blink)
 
     def start(self, scenario: Scenario, settings: Settings) -> None:
         """Start a run of `scenario` and show its session (replacing a run already on screen)."""
-        from simulator.tui.screens.session import SessionScreen
-
         run, problem = Run.start(scenario, settings, seed=self.seed, observe=self.observe)
         self.current = run
+        self._push_session(run)
+        if problem:
+            self.notify(f"Records are off for this run: {problem}", severity="error", timeout=10)
+
+    def _push_session(self, run: Run) -> None:
+        from simulator.tui.screens.session import SessionScreen
+
         screen = SessionScreen(run, delta_seconds=self.delta_seconds)
         if self._run_screen_on_top():
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
-        if problem:
-            self.notify(f"Records are off for this run: {problem}", severity="error", timeout=10)
 
     def show_debrief(self, run: Run) -> None:
         from simulator.tui.screens.debrief import DebriefScreen
@@ -128,9 +158,11 @@ class GroupSimApp(App[None]):
 
     def action_open_library(self) -> None:
         def go() -> None:
-            while len(self.screen_stack) > 1 and not isinstance(self.screen, LibraryScreen):
+            while len(self.screen_stack) > 1 and type(self.screen).__name__ != "LibraryScreen":
                 self.pop_screen()
             self.current = None
+            if not self._library_on_stack():
+                self._push_library()
 
         self._confirm_leaving("go to the library", go)
 
@@ -164,6 +196,7 @@ def make_app(
     export_dir: Path | None = None,
     cursor_blink: bool = True,
     delta_seconds: float = 4.0,
+    resume: Run | None = None,
 ) -> GroupSimApp:
     """The app `groupsim play` runs.
 
@@ -177,6 +210,8 @@ def make_app(
         export_dir: where the debrief's exports go (default ./groupsim-exports).
         cursor_blink: False in tests, so snapshots are stable.
         delta_seconds: how long a change (+8 / −12) stays beside its bar.
+        resume: a run to continue (its session restored, its observer attached): the app
+            opens on its session instead of the briefing.
     """
     return GroupSimApp(
         found,
@@ -185,4 +220,5 @@ def make_app(
         export_dir=export_dir,
         cursor_blink=cursor_blink,
         delta_seconds=delta_seconds,
+        resume=resume,
     )

@@ -58,13 +58,13 @@ class BriefingScreen(Screen[Settings | None]):
                     )
             with VerticalScroll(id="choose-mode"):
                 yield Static(Content("Your name (optional, kept with your records)"), classes="field-label")
-                yield Input(value=self._settings.trainee, placeholder="Leave blank to stay anonymous", id="trainee")
+                yield Input(value=self._settings.trainee, placeholder="optional", id="trainee")
                 yield Static(Content("Mode"), classes="field-label")
                 with RadioSet(id="mode"):
                     yield RadioButton("Practice", value=self._settings.mode == "practice", id="practice")
                     yield RadioButton("Assessment", value=self._settings.mode == "assessment", id="assessment")
                 yield Static(id="mode-help", markup=False)
-                yield Checkbox("Time limits in practice", value=self._settings.timed, id="timed")
+                yield Checkbox("Use time limits", value=self._settings.timed, id="timed")
                 with Horizontal(id="briefing-actions"):
                     yield Button("Begin", variant="primary", id="begin")
                     yield Button("Back", id="back")
@@ -79,7 +79,7 @@ class BriefingScreen(Screen[Settings | None]):
 
     def _describe_mode(self) -> None:
         if self.mode == "practice":
-            text = "Feedback after every choice; you can rewind. Time limits are off unless you tick the box."
+            text = "Feedback after every choice; you can rewind. Time limits are off unless you ask for them below."
         else:
             text = "Feedback is held for the debrief; no rewinding; time limits are on."
         self.query_one("#mode-help", Static).update(Content(text))

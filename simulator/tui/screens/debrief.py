@@ -69,7 +69,7 @@ class DebriefScreen(Screen[None]):
             yield Static(Content("Your decisions"), classes="section-heading")
             for r in review(s):
                 with Vertical(classes="decision", id=f"decision-{r.turn}"):
-                    yield Static(Content(f"{r.turn}. {r.where}"), classes="decision-where")
+                    yield Static(Content(f"Decision {r.turn} · {r.where}"), classes="decision-where")
                     with Horizontal(classes="decision-head"):
                         if r.rating is None:
                             yield Static(Content(" Time ran out "), classes="rating rating-timeout")
@@ -119,10 +119,10 @@ class DebriefScreen(Screen[None]):
                     yield TextArea(id=question_key(i), classes="reflection")
             yield Static(id="export-result", markup=False)
         with Horizontal(id="debrief-actions"):
-            yield Button("Export (Markdown + JSON)", id="export", variant="primary")
-            yield Button("Play again", id="again")
-            yield Button("Library", id="library")
-            yield Button("Quit", id="quit", variant="error")
+            yield Button("Export (Markdown + JSON)", id="export", variant="primary", compact=True)
+            yield Button("Play again", id="again", compact=True)
+            yield Button("Library", id="library", compact=True)
+            yield Button("Quit", id="quit", variant="error", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -38,7 +38,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "Session",
         (
             ("1-9", "take that choice"),
-            ("↑ ↓ then Enter, or click", "take the highlighted choice"),
+            ("↑ ↓ Enter, or click", "take the highlighted choice"),
             ("Enter", "continue after the feedback"),
             ("r", "rewind to the previous decision (practice only)"),
             ("s", "step out: pause everything, clock included"),
@@ -56,9 +56,9 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 
 def help_text() -> Content:
     parts: list[Content | tuple[str, str] | str] = []
+    width = max(len(k) for _, keys in KEYS for k, _ in keys)
     for section, keys in KEYS:
         parts += [(section, "bold underline"), "\n"]
-        width = max(len(k) for k, _ in keys)
         for key, what in keys:
             parts += [(f"  {key.ljust(width)}  ", "$text-accent bold"), what, "\n"]
         parts.append("\n")

@@ -73,7 +73,8 @@ class LibraryScreen(Screen[None]):
 
     def __init__(self, found: list[Found]) -> None:
         super().__init__()
-        self._found = found
+        # Playable scenarios first; files that cannot be played after them, still listed.
+        self._found = [f for f in found if f.scenario is not None] + [f for f in found if f.scenario is None]
         self._shown: list[Found] = []
 
     def compose(self) -> ComposeResult:
@@ -86,6 +87,10 @@ class LibraryScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        broken = sum(1 for f in self._found if f.scenario is None)
+        title = f"Scenarios ({len(self._found) - broken})"
+        self.query_one("#scenarios").border_title = title + (f" · {broken} cannot be played" if broken else "")
+        self.query_one("#preview").border_title = "Preview"
         self._refilter("")
 
     def _refilter(self, query: str) -> None:

@@ -29,7 +29,7 @@ from simulator.tui.widgets.room import MEMBER_COLOURS, RoomLog
 class SessionScreen(Screen[None]):
     """One run of a scenario, from its opening to its ending."""
 
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (28, "-tall")]
     BINDINGS = [
         Binding("1", "pick(1)", "Choose", key_display="1-9"),
@@ -61,7 +61,7 @@ class SessionScreen(Screen[None]):
             yield ChoiceList(id="choices")
             with Vertical(id="ended"):
                 yield Static(id="ending-text", markup=False)
-                yield Button("Open the debrief", variant="primary", id="debrief")
+                yield Button("Open the debrief ⏎", variant="primary", id="debrief", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -110,7 +110,7 @@ class SessionScreen(Screen[None]):
         ended = self.query_one("#ended")
         prompt = self.query_one("#prompt", Static)
         if s.finished:
-            self.phase = "ended"
+            self._set_phase("ended")
             countdown.stop()
             choices_list.display = False
             ended.display = True
@@ -119,7 +119,7 @@ class SessionScreen(Screen[None]):
             self.query_one("#ending-text", Static).update(Content(s.ending.title))
             self.query_one("#debrief", Button).focus()
             return
-        self.phase = "choosing"
+        self._set_phase("choosing")
         ended.display = False
         offered = s.choices()
         choices_list.choices = offered
@@ -142,7 +142,7 @@ class SessionScreen(Screen[None]):
         self.query_one("#room", RoomLog).entries = tuple(transcript(s))
         self._show_values(step.changes)
         if self.run.settings.feedback_now:
-            self.phase = "feedback"
+            self._set_phase("feedback")
             self._title()
             self.query_one("#choices", ChoiceList).display = False
             self.query_one("#prompt", Static).update(Content("Feedback"))
@@ -191,7 +191,13 @@ class SessionScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "rewind":
             return self.run.settings.rewind_allowed
+        if action == "pick":
+            return self.phase == "choosing"
         return True
+
+    def _set_phase(self, phase: str) -> None:
+        self.phase = phase
+        self.refresh_bindings()
 
     def action_pick(self, shown: int) -> None:
         if self.phase == "choosing":

@@ -28,7 +28,7 @@ class MeterChart(Static):
     def on_mount(self) -> None:
         points = max((len(s.values) for s in self._series), default=1)
         step = 6 if points <= 8 else 4 if points <= 14 else 3
-        rows = plot(self._series, self._low, self._high, height=13, step=step)
+        rows = plot(self._series, self._low, self._high, height=17, step=step)
         parts: list[Content | tuple[str, str] | str] = [(self._title, "bold"), "\n"]
         for row in rows:
             parts.extend((text, _style(i)) for text, i in row)

@@ -66,4 +66,4 @@ class Countdown(Static):
         self.set_class(remaining is not None and remaining <= 10, "hurry")
         if remaining is not None:
             m, s = divmod(remaining, 60)
-            self.update(Content(f"⏱ {m}:{s:02d} left"))
+            self.update(Content(f"{m}:{s:02d} left"))

@@ -1,0 +1,262 @@
+"""The TUI's pure parts: what was on offer (engine.review), the debrief data and exports,
+the text chart, the run and its observer. No terminal needed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ROOT / "tests" / "fixtures" / "valid" / "tiny.yaml"
+CIRCLE = Path(__file__).resolve().parent / "fixtures" / "circle.yaml"
+
+
+@pytest.fixture
+def circle():
+    from simulator.authoring.loader import load
+
+    return load(CIRCLE)
+
+
+@pytest.fixture
+def tiny():
+    from simulator.authoring.loader import load
+
+    return load(TINY)
+
+
+# -- engine.review.offered ------------------------------------------------------------
+
+
+def test_offered_matches_what_was_on_offer_at_each_decision(tiny):
+    from simulator.engine import Session
+    from simulator.engine.review import offered, recommended
+
+    live = Session(tiny, seed=0)
+    seen = []
+    for n in (2, 2):  # the harmful choice hides "Invite both to speak" at the next decision
+        seen.append(live.choices())
+        live.choose(n)
+    assert offered(live) == tuple(seen)
+    assert [c.number for c in offered(live)[1]] == [2, 3]
+    assert recommended(offered(live)[1]) == ()
+    assert [c.number for c in recommended(offered(live)[0])] == [1]
+
+
+def test_offered_replays_time_outs_and_chance(tiny):
+    from simulator.engine import Session
+    from simulator.engine.review import offered
+
+    for seed in range(6):
+        s = Session(tiny, seed=seed)
+        s.timeout()
+        s.choose(3)
+        if not s.finished:
+            s.choose(1)
+        got = offered(s)
+        assert len(got) == s.turn
+        assert [c.number for c in got[0]] == [1, 2, 3]
+        # The replay is exact: the same seed and picks reach the same state.
+        assert s.history[-1].after == s.values
+
+
+def test_offered_is_empty_before_any_decision(tiny):
+    from simulator.engine import Session
+    from simulator.engine.review import offered
+
+    assert offered(Session(tiny)) == ()
+
+
+# -- report ---------------------------------------------------------------------------------
+
+
+def _played(circle, picks=(2, 1)):
+    from simulator.engine import Session
+
+    s = Session(circle, seed=0)
+    for n in picks:
+        s.choose(n)
+    return s
+
+
+def test_review_names_the_recommended_choice_when_another_was_taken(circle):
+    from simulator.tui.report import review
+
+    first, second = review(_played(circle))
+    assert first.rating == "risky" and first.where == "Late [again]"
+    assert first.recommended == ("Welcome him, say buses are maddening, and offer a quick recap.",)
+    assert first.changes == (("Trust", -4), ("Kwame", -12))
+    assert first.refs == (("iaswg", "IASWG Standards, beginnings"),)
+    assert second.took_recommended and second.where == "draw-in"
+    assert ("Lì [i]Na[/i]", 15) in second.changes
+
+
+def test_series_has_the_start_and_every_decision(circle):
+    from simulator.tui.report import series
+
+    data = series(_played(circle))
+    assert data["trust"] == [50, 46, 51]
+    assert data["kwame"] == [40, 28, 28]
+    assert set(data) == set(circle.meters) | set(circle.members)
+
+
+def test_markdown_and_json_exports(circle, tmp_path):
+    from simulator.tui.report import to_json, to_markdown, write_exports
+
+    s = _played(circle)
+    texts = {"reaction": "Uneasy [b]at first[/b]", "plus": "The pause.", "question-1": "Annoyance."}
+    md = to_markdown(s, mode="assessment", trainee="Zoë", reflections=texts)
+    assert md.startswith("# The Circle [Snapshot]\n")
+    assert "Trainee: Zoë" in md and "Mode: assessment" in md
+    assert "**Kwame:** Don't look at me like that. The bus [b]never[/b] comes." in md
+    assert "**You:** Remind him of the agreement to arrive on time." in md
+    assert "### The ending: The circle widens (strong)" in md
+    assert "> Uneasy [b]at first[/b]" in md and "> Annoyance." in md
+    assert "   - Recommended here: Welcome him, say buses are maddening, and offer a quick recap." in md
+    assert "   - Changes: Trust −4, Kwame −12" in md
+    assert "| Trust | 50 | 46 | 51 |" in md
+    data = to_json(s, mode="assessment", trainee="Zoë", reflections=texts)
+    assert data["ending"]["state"] == "warm" and data["ending"]["outcome"] == "strong"
+    assert [d["rating"] for d in data["decisions"]] == ["risky", "recommended"]
+    assert data["decisions"][0]["changes"] == {"Trust": -4, "Kwame": -12}
+    assert data["reflections"] == texts
+    assert data["session"]["history"][0]["choice"] == 2
+    json.dumps(data)  # JSON-ready
+
+    now = datetime(2026, 1, 2, 3, 4, 5)
+    md1, js1 = write_exports(s, tmp_path / "out", mode="practice", now=now)
+    md2, js2 = write_exports(s, tmp_path / "out", mode="practice", now=now)
+    assert md1.name == "circle-20260102-030405.md" and js1.name == "circle-20260102-030405.json"
+    assert md2.name == "circle-20260102-030405-2.md"  # never overwrites
+    assert json.loads(js1.read_text(encoding="utf-8"))["mode"] == "practice"
+
+
+def test_export_of_an_unfinished_run(circle):
+    from simulator.engine import Session
+    from simulator.tui.report import to_json, to_markdown
+
+    s = Session(circle)
+    assert "The scenario was not finished." in to_markdown(s, mode="practice")
+    assert to_json(s, mode="practice")["ending"] is None
+
+
+# -- plot ---------------------------------------------------------------------------------
+
+
+def test_plot_has_labelled_axes_and_every_point():
+    from simulator.tui.plot import Series, legend, plot, to_text
+
+    series = [Series("Trust", (50, 60, 40)), Series("Cohesion", (50, 50, 100))]
+    rows = plot(series, 0, 100, height=11, step=4)
+    text = to_text(rows)
+    lines = text.splitlines()
+    assert lines[0].startswith("100 ┤") and lines[10].startswith("  0 ┤") and lines[5].startswith(" 50 ┤")
+    assert "└" in lines[11] and lines[11].count("┬") == 3
+    assert lines[12].split() == ["S", "1", "2"]
+    assert lines[13].strip() == "decision (S = start)"
+    # Both series start at 50: drawn side by side ("dodged"), neither hides the other.
+    assert "●■" in lines[5]
+    assert text.count("●") == 3 and text.count("■") == 3
+    assert lines[0].count("■") == 1  # cohesion reaches 100
+    cells = [c for row in rows for c in row]
+    assert {i for _, i in cells if i is not None} == {0, 1}
+    assert "".join(t for t, _ in legend(series)) == "● Trust 40   ■ Cohesion 100"
+
+
+def test_plot_clamps_and_copes_with_one_point():
+    from simulator.tui.plot import Series, plot, to_text
+
+    text = to_text(plot([Series("X", (150,))], 0, 100, height=5))
+    assert text.splitlines()[0] == "100 ┤●"
+    assert to_text(plot([], 0, 100))  # no series: just the axes
+
+
+# -- run and observer -----------------------------------------------------------------------
+
+
+def test_run_tells_the_observer_and_survives_its_failures(circle):
+    from simulator.tui.run import Run, Settings
+
+    calls = []
+
+    class Flaky:
+        def on_step(self, session, step, elapsed_ms):
+            calls.append(("step", step.turn, elapsed_ms))
+            raise RuntimeError("disk full")
+
+        def on_finish(self, session):
+            calls.append(("finish", session.state.id))
+
+    run, problem = Run.start(circle, Settings(mode="assessment"), seed=3, observe=lambda *a: Flaky())
+    assert problem is None and run.session.seed == 3
+    step = run.session.choose(1)
+    assert run.stepped(step, 120) == "RuntimeError: disk full"
+    assert run.rewound() is None  # no on_rewind: nothing to tell
+    run.session.choose(1)
+    assert run.finished() is None and run.finished() is None  # told once
+    assert calls == [("step", 1, 120), ("finish", "warm")]
+
+    def broken(*args):
+        raise OSError("no database")
+
+    run, problem = Run.start(circle, Settings(), observe=broken)
+    assert problem == "OSError: no database" and run.observer is None
+    assert 0 <= run.session.seed < 1_000_000
+
+
+def test_settings_follow_the_mode():
+    from simulator.tui.run import Settings
+
+    practice, timed, assessment = Settings(), Settings(timed=True), Settings(mode="assessment")
+    assert practice.feedback_now and practice.rewind_allowed and not practice.time_limits
+    assert timed.time_limits
+    assert not assessment.feedback_now and not assessment.rewind_allowed and assessment.time_limits
+
+
+def test_stopwatch_leaves_out_paused_time():
+    from simulator.tui.run import Stopwatch
+
+    now = [10.0]
+    watch = Stopwatch(lambda: now[0])
+    now[0] = 12.0
+    watch.pause()
+    now[0] = 100.0
+    assert watch.elapsed_ms() == 2000
+    watch.resume()
+    now[0] = 101.5
+    assert watch.elapsed_ms() == 3500
+    watch.restart()
+    assert watch.elapsed_ms() == 0
+
+
+# -- start-up hygiene -----------------------------------------------------------------------
+
+
+def _loaded(code: str) -> set[str]:
+    probe = code + "\nimport sys\nprint(','.join(m for m in ('textual', 'yaml') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    return {m for m in out.stdout.strip().split(",") if m}
+
+
+def test_pure_tui_modules_do_not_import_textual():
+    assert "textual" not in _loaded("import simulator.tui.report, simulator.tui.plot, simulator.tui.run")
+
+
+def test_play_help_does_not_import_textual():
+    code = "from simulator.cli import main\ntry:\n    main(['play', '--help'])\nexcept SystemExit:\n    pass"
+    assert "textual" not in _loaded(code)
+
+
+def test_app_module_leaves_later_screens_unloaded():
+    code = (
+        "import simulator.tui.app, sys\n"
+        "late = [m for m in ('simulator.tui.screens.session', 'simulator.tui.screens.debrief',"
+        " 'simulator.tui.screens.library', 'simulator.tui.screens.help') if m in sys.modules]\n"
+        "assert not late, late"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
