@@ -254,3 +254,16 @@ async def test_tiny_plays_through_every_kind_of_state(tmp_path):
         # At the second decision the recommended choice was hidden, so none is named.
         assert "No choice here was marked recommended." in text
         assert "Recommended here: Name what is happening in the room." in text
+
+
+@h.asynctest
+async def test_every_builtin_theme_renders_the_session(tmp_path):
+    # Styles use theme variables only, so any theme must render each part without error.
+    app = h.make(h.TINY, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter", "1")
+        for theme in ("textual-light", "nord", "gruvbox", "solarized-light", "textual-dark"):
+            app.theme = theme
+            await pilot.pause()
+            shown = h.visible(app)
+            assert "The room" in shown and "Recommended" in shown, theme
