@@ -15,6 +15,7 @@ import errno
 import ipaddress
 import shlex
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,10 @@ def session_command(db: Path, target: str | None) -> str:
     argv = [sys.executable, "-m", "simulator.serve", "--db", str(db)]
     if target is not None:
         argv.append(target)
-    return shlex.join(argv)
+    if sys.platform == "win32":  # pragma: no cover - textual-serve runs it through cmd.exe there
+        return subprocess.list2cmdline(argv)
+    # `exec`: the shell becomes the app, so stopping the process textual-serve started stops the app.
+    return "exec " + shlex.join(argv)
 
 
 def serve(command: str, host: str, port: int, *, public_url: str | None = None) -> None:
@@ -119,16 +123,29 @@ def make_server(command: str, host: str, port: int, *, public_url: str | None = 
     Unlike textual-serve's default, the page points its websocket at the address the
     browser used (or `public_url`), so it works however the server is reached.
     """
+    import asyncio
+
     import aiohttp_jinja2
-    from aiohttp import web
-    from textual_serve.server import Server
+    from aiohttp import WSCloseCode, web
+    from textual_serve.app_service import AppService
+    from textual_serve.server import Server, to_int
 
     loopback = is_loopback(host)
     fixed = public_url.rstrip("/") if public_url else None
 
     class GroupsimServer(Server):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.tabs: set[web.WebSocketResponse] = set()
+
         async def on_startup(self, app: web.Application) -> None:
             pass  # `groupsim serve` has printed its own start-up message
+
+        async def on_shutdown(self, app: web.Application) -> None:
+            # Close every open tab, so each handler below ends its app and waits for it
+            # before the event loop closes (else stopping the server leaves processes behind).
+            for ws in list(self.tabs):
+                await ws.close(code=WSCloseCode.GOING_AWAY, message=b"groupsim serve stopped")
 
         def _base(self, request: web.Request) -> str:
             return fixed or f"{request.scheme}://{request.host}"
@@ -166,9 +183,41 @@ def make_server(command: str, host: str, port: int, *, public_url: str | None = 
             }
 
         async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+            """textual-serve's handler, plus the refusals above, and the tab's process
+            waited for (killed after a grace period) rather than left to exit on its own."""
             if reason := self._refusal(request):
                 raise web.HTTPForbidden(text=reason)
-            return await super().handle_websocket(request)
+            websocket = web.WebSocketResponse(heartbeat=15)
+            await websocket.prepare(request)
+            self.tabs.add(websocket)
+            service = AppService(
+                self.command,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=websocket.close,
+                download_manager=self.download_manager,
+                debug=self.debug,
+            )
+            try:
+                await service.start(to_int(request.query.get("width", "80"), 80), to_int(request.query.get("height", "24"), 24))
+                try:
+                    await self._process_messages(websocket, service)
+                finally:
+                    await service.stop()  # asks the app to quit
+            finally:
+                self.tabs.discard(websocket)
+                await _reap(getattr(service, "_process", None))
+                await websocket.close()
+            return websocket
+
+    async def _reap(process: Any, grace: float = 5.0) -> None:
+        if process is None or process.returncode is not None:
+            return
+        try:
+            await asyncio.wait_for(process.wait(), grace)
+        except asyncio.TimeoutError:
+            process.kill()
+            await process.wait()
 
     return GroupsimServer(command, host=host, port=port, title="groupsim", public_url=fixed)
 

@@ -39,7 +39,7 @@ def free_port() -> int:
 
 @contextmanager
 def serving(tmp_path: Path, *extra: str):
-    """`groupsim serve` on a free loopback port; yields (port, db, log path) and stops it."""
+    """`groupsim serve` on a free loopback port; yields (port, db, log path, process) and stops it."""
     port = free_port()
     db = tmp_path / "cohort.db"
     log = tmp_path / "serve.log"
@@ -58,9 +58,10 @@ def serving(tmp_path: Path, *extra: str):
             except OSError:
                 assert time.monotonic() < end, f"groupsim serve did not listen within {DEADLINE}s:\n{log.read_text()}"
                 time.sleep(0.1)
-        yield port, db, log
+        yield port, db, log, proc
     finally:
-        proc.send_signal(signal.SIGTERM)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -129,7 +130,7 @@ def test_port_in_use_is_a_clear_error_and_exit_1(tmp_path):
 
 # -- what it serves ---------------------------------------------------------------
 def test_serves_the_page_and_its_script(tmp_path):
-    with serving(tmp_path) as (port, db, log):
+    with serving(tmp_path) as (port, db, log, _proc):
         status, html = get(f"http://127.0.0.1:{port}/")
         assert status == 200
         assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in html
@@ -149,7 +150,7 @@ def test_serves_the_page_and_its_script(tmp_path):
 def test_refuses_other_sites_pages_and_rebound_names(tmp_path):
     aiohttp = pytest.importorskip("aiohttp")
 
-    with serving(tmp_path) as (port, _db, _log):
+    with serving(tmp_path) as (port, _db, _log, _proc):
         # DNS rebinding: a name that resolved to 127.0.0.1 for an attacker's page.
         status, text = get(f"http://127.0.0.1:{port}/", Host=f"attacker.example:{port}")
         assert status == 403 and "only to this computer" in text
@@ -200,7 +201,7 @@ def test_each_tab_is_its_own_session_recording_to_one_database(tmp_path):
         with sqlite3.connect(db) as conn:
             return sorted(conn.execute("SELECT trainee, mode FROM runs").fetchall())
 
-    with serving(tmp_path) as (port, db, _log):
+    with serving(tmp_path) as (port, db, _log, _proc):
         async def both() -> list[str]:
             return await asyncio.wait_for(asyncio.gather(tab(port, "Ada Tab"), tab(port, "Bea Tab")), 2 * DEADLINE)
 
@@ -263,7 +264,45 @@ def test_a_headless_browser_shows_the_app(tmp_path):
             except subprocess.TimeoutExpired:
                 browser.kill()
 
-    with serving(tmp_path) as (port, _db, _log):
+    with serving(tmp_path) as (port, _db, _log, _proc):
         png = tmp_path / "session.png"
         assert asyncio.run(asyncio.wait_for(browse(f"http://127.0.0.1:{port}/", png), 3 * DEADLINE))
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+
+
+def test_stopping_the_server_ends_open_tabs_and_their_apps(tmp_path):
+    """Ctrl+C (SIGTERM here) with a tab open: the tab is told, its app process ends, no traceback."""
+    aiohttp = pytest.importorskip("aiohttp")
+
+    def apps_running(db: Path) -> list[str]:
+        found = []
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                argv = cmdline.read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"simulator.serve" in argv and str(db).encode() in argv:
+                found.append(cmdline.parent.name)
+        return found
+
+    with serving(tmp_path) as (port, db, _log, proc):
+        async def tab() -> str:
+            async with aiohttp.ClientSession() as client:
+                async with client.ws_connect(f"ws://127.0.0.1:{port}/ws?width=100&height=30") as ws:
+                    screen = b""
+                    while b"scenario library" not in screen:
+                        msg = await ws.receive()
+                        assert msg.type == aiohttp.WSMsgType.BINARY, msg
+                        screen += msg.data
+                    if Path("/proc").is_dir():
+                        assert len(apps_running(db)) == 1
+                    proc.send_signal(signal.SIGTERM)
+                    while True:  # the app's last frames, then the close
+                        msg = await ws.receive()
+                        if msg.type not in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
+                            return msg.type.name
+
+        assert asyncio.run(asyncio.wait_for(tab(), DEADLINE)) in ("CLOSE", "CLOSED", "CLOSING")
+        proc.wait(timeout=DEADLINE)
+    if Path("/proc").is_dir():
+        assert apps_running(db) == []
