@@ -172,7 +172,7 @@ def to_markdown(
         elif e.kind == "narration":
             out += [" ".join(e.text.split()), ""]
         elif e.kind == "line":
-            out += [f"**{sc.label(e.speaker)}:** {e.text}", ""]
+            out += [f"**{sc.speaker_name(e.speaker)}:** {e.text}", ""]
         elif e.kind == "choice":
             out += [f"**You:** {e.text}", ""]
         elif e.kind == "timeout":

@@ -132,6 +132,8 @@ async def test_time_out_moves_to_on_timeout(tmp_path):
         assert session.state.id == "middle"
         shown = h.visible(app)
         assert "(You let the silence run.)" in shown and "The silence stretches." in shown
+        # the co-facilitator is in the scenario's cast: her line appears under her name
+        assert "Dee" in shown and "Take your time, both of you." in shown
         assert not countdown.display  # the next decision has no time limit
 
 

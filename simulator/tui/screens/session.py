@@ -52,7 +52,7 @@ class SessionScreen(Screen[None]):
         sc = self.run.session.scenario
         yield Static(id="session-title", markup=False)
         with Horizontal(id="stage"):
-            yield RoomLog({k: m.name for k, m in sc.members.items()}, id="room")
+            yield RoomLog({k: sc.speaker_name(k) for k in [*sc.members, *sc.cast]}, id="room")
             yield GroupPanel(*self._gauges({}), id="group")
         with Vertical(id="act"):
             with Horizontal(id="act-head"):

@@ -45,7 +45,7 @@ class RoomLog(VerticalScroll):
     """The whole story so far, as the engine's transcript entries."""
 
     def __init__(self, names: dict[str, str], *, id: str | None = None) -> None:
-        """`names` maps member ids to display names, in the scenario's order."""
+        """`names` maps speaker ids (members, then the cast) to display names, in the scenario's order."""
         super().__init__(id=id)
         self._names = names
         self._order = {mid: i for i, mid in enumerate(names)}
