@@ -34,6 +34,8 @@ def generate(n_states: int, seed: int = 1) -> str:
     outcomes = ["strong", "mixed", "poor"]
     for i in range(n_mid):
         later = lambda: f"s{rng.randrange(i + 1, n_mid)}" if i + 1 < n_mid and rng.random() < 0.85 else f"e{rng.randrange(n_end)}"  # noqa: E731
+        # The first way out of every state leads to the next one, so every state is reachable.
+        following = f"s{i + 1}" if i + 1 < n_mid else "e0"
         if i % 10 == 9:
             out += [
                 f"  s{i}:",
@@ -41,7 +43,7 @@ def generate(n_states: int, seed: int = 1) -> str:
                 "      - when: trust < 30",
                 f"        goto: {later()}",
                 "      - chance: 40",
-                f"        goto: {later()}",
+                f"        goto: {following}",
                 f"      - goto: {later()}",
             ]
             continue
@@ -55,7 +57,7 @@ def generate(n_states: int, seed: int = 1) -> str:
                 f"        rating: {rating}",
                 f"        effects: {effects}",
                 "        feedback: Why this helps or harms the group.",
-                f"        goto: {later()}",
+                f"        goto: {following if k == 0 else later()}",
             ]
             if k == 1 and i % 7 == 0:
                 out.append("        when: trust >= 40 or named")
