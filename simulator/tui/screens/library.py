@@ -89,7 +89,10 @@ class LibraryScreen(Screen[None]):
     def on_mount(self) -> None:
         broken = sum(1 for f in self._found if f.scenario is None)
         title = f"Scenarios ({len(self._found) - broken})"
-        self.query_one("#scenarios").border_title = title + (f" · {broken} cannot be played" if broken else "")
+        scenarios = self.query_one("#scenarios")
+        scenarios.border_title = title + (f" · {broken} cannot be played" if broken else "")
+        # The footer cannot show these (the filter box's own keys shadow them), so say it here.
+        scenarios.border_subtitle = "↑ ↓ to move · Enter to open"
         self.query_one("#preview").border_title = "Preview"
         self._refilter("")
 
