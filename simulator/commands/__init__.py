@@ -1,1 +1,39 @@
-"""One module per `groupsim` subcommand: HELP, add_arguments(parser), run(args) -> exit status."""
+"""One module per `groupsim` subcommand: HELP, add_arguments(parser), run(args) -> exit status.
+
+Helpers shared by several commands live here; like the command modules, this file
+imports nothing heavy at module level.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from simulator.engine.model import Scenario
+
+
+def load_one(target: str, command: str) -> tuple[Scenario | None, int]:
+    """The one playable scenario `target` (a file or a shipped id) names.
+
+    Returns the scenario and 0, or None and the exit status after printing why to
+    standard error: 1 when it is missing or has errors, 2 when it names a folder.
+    """
+    from simulator.authoring.diagnostics import ScenarioError
+    from simulator.authoring.library import resolve
+
+    try:
+        found = resolve(target)
+    except ScenarioError as exc:
+        for d in exc.diagnostics:
+            print(d, file=sys.stderr)
+        return None, 1
+    if len(found) != 1:
+        print(f"groupsim {command}: '{target}' is a folder; give one scenario file", file=sys.stderr)
+        return None, 2
+    if found[0].scenario is None:
+        for d in found[0].errors:
+            print(d, file=sys.stderr)
+        print(f"groupsim {command}: the scenario has errors; fix them first ('groupsim validate' lists them)", file=sys.stderr)
+        return None, 1
+    return found[0].scenario, 0

@@ -44,28 +44,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
-def load_one(target: str, command: str):  # type: ignore[no-untyped-def]
-    """The one scenario `target` names, or None after printing why not (exit status 1/2 in `.code`)."""
-    from simulator.authoring.diagnostics import ScenarioError
-    from simulator.authoring.library import resolve
-
-    try:
-        found = resolve(target)
-    except ScenarioError as exc:
-        for d in exc.diagnostics:
-            print(d, file=sys.stderr)
-        return None, 1
-    if len(found) != 1:
-        print(f"groupsim {command}: '{target}' is a folder; give one scenario file", file=sys.stderr)
-        return None, 2
-    if found[0].scenario is None:
-        for d in found[0].errors:
-            print(d, file=sys.stderr)
-        print(f"groupsim {command}: the scenario has errors; fix them first ('groupsim validate' lists them)", file=sys.stderr)
-        return None, 1
-    return found[0].scenario, 0
-
-
 class _Progress:
     """A one-line progress indicator on stderr, shown only on a terminal and only
     once a run has taken more than half a second."""
@@ -99,6 +77,8 @@ class _Progress:
 def run(args: argparse.Namespace) -> int:
     from simulator.authoring import analysis
     from simulator.engine.conditions import ConditionError
+
+    from simulator.commands import load_one
 
     scenario, code = load_one(args.file, "analyze")
     if scenario is None:

@@ -27,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from simulator.authoring.graph import to_dot, to_mermaid, trace
-    from simulator.commands.analyze import load_one
+    from simulator.commands import load_one
     from simulator.engine.session import SessionError
 
     scenario, code = load_one(args.file, "graph")

@@ -41,26 +41,13 @@ def _fmt_changes(scenario, step) -> str:  # type: ignore[no-untyped-def]
 
 
 def run(args: argparse.Namespace) -> int:
-    from simulator.authoring.diagnostics import ScenarioError
-    from simulator.authoring.library import resolve
+    from simulator.commands import load_one
     from simulator.engine import Session, SessionError
     from simulator.engine.transcript import state_entries, step_entries
 
-    try:
-        found = resolve(args.file)
-    except ScenarioError as exc:
-        for d in exc.diagnostics:
-            print(d, file=sys.stderr)
-        return 1
-    if len(found) != 1:
-        print(f"groupsim run: '{args.file}' is a folder; give one scenario file", file=sys.stderr)
-        return 2
-    if found[0].scenario is None:
-        for d in found[0].errors:
-            print(d, file=sys.stderr)
-        print("groupsim run: the scenario has errors; fix them first ('groupsim validate' lists them)", file=sys.stderr)
-        return 1
-    scenario = found[0].scenario
+    scenario, code = load_one(args.file, "run")
+    if scenario is None:
+        return code
     session = Session(scenario, args.seed)
     out: list[str] = []
     wrap = lambda text, indent="": textwrap.fill(  # noqa: E731

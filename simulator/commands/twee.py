@@ -58,31 +58,19 @@ def _write(text: str, out: str | None, command: str) -> bool:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from simulator.authoring.diagnostics import ScenarioError
-    from simulator.authoring.library import resolve
     from simulator.authoring.twee import export_twee
+    from simulator.commands import load_one
 
     if Path(args.file).is_dir():
         print(f"groupsim twee export: '{args.file}' is a folder; give one scenario file", file=sys.stderr)
         return 1
-    try:
-        found = resolve(args.file)
-    except ScenarioError as exc:
-        for d in exc.diagnostics:
-            print(d, file=sys.stderr)
-        return 1
-    if len(found) != 1:
-        print(f"groupsim twee export: '{args.file}' is a folder; give one scenario file", file=sys.stderr)
-        return 1
-    if found[0].scenario is None:
-        for d in found[0].errors:
-            print(d, file=sys.stderr)
-        print("groupsim twee export: the scenario has errors; fix them first ('groupsim validate' lists them)", file=sys.stderr)
-        return 1
-    if args.output and Path(args.output).resolve() == found[0].path.resolve():
+    scenario, code = load_one(args.file, "twee export")
+    if scenario is None:
+        return code
+    if args.output and Path(args.output).resolve() == Path(scenario.source).resolve():
         print("groupsim twee export: the output would overwrite the scenario itself; choose another -o", file=sys.stderr)
         return 1
-    return 0 if _write(export_twee(found[0].scenario), args.output, "export") else 1
+    return 0 if _write(export_twee(scenario), args.output, "export") else 1
 
 
 def _import(args: argparse.Namespace) -> int:
