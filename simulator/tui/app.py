@@ -176,6 +176,11 @@ class GroupSimApp(App[None]):
         if export is not None:
             export()
 
+    def action_map(self) -> None:
+        show = getattr(self.screen, "action_map", None)
+        if show is not None:
+            show()
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if self.current is not None and getattr(screen, "run", None) is not None:
@@ -186,6 +191,8 @@ class GroupSimApp(App[None]):
         yield SystemCommand("Open library", "Go back to the list of scenarios", self.action_open_library)
         if hasattr(screen, "action_export"):
             yield SystemCommand("Export", "Save the transcript and debrief as Markdown and JSON", self.action_export)
+        if hasattr(screen, "action_map") and run is not None and run.settings.practice:
+            yield SystemCommand("Map", "The scenario as a tree: every state and choice, your path marked (practice only)", self.action_map)
 
 
 def make_app(

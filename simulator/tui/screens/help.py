@@ -14,7 +14,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "Everywhere",
         (
             ("? or F1", "this help"),
-            ("Ctrl+P", "command palette: restart, rewind, open library, export, theme"),
+            ("Ctrl+P", "command palette: restart, rewind, map, open library, export, theme"),
             ("Tab / Shift+Tab", "move between parts of the screen"),
             ("Ctrl+Q", "quit"),
         ),
@@ -42,6 +42,15 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("Enter", "continue after the feedback"),
             ("r", "rewind to the previous decision (practice only)"),
             ("s", "step out: pause everything, clock included"),
+            ("m", "the map, your path marked (practice only)"),
+        ),
+    ),
+    (
+        "Map",
+        (
+            ("↑ ↓", "move through the states and choices"),
+            ("Enter or Space", "open or close a branch"),
+            ("Esc or m", "back to the session, its clock where it stopped"),
         ),
     ),
     (

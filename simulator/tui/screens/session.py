@@ -36,6 +36,8 @@ class SessionScreen(Screen[None]):
         *[Binding(str(n), f"pick({n})", f"Choose {n}", show=False) for n in range(2, 10)],
         Binding("r", "rewind", "Rewind"),
         Binding("s", "step_out", "Step out"),
+        # The map is a supervisor's tool: in the help and the palette, not in the trainee's footer.
+        Binding("m", "map", "Map", show=False),
     ]
 
     def __init__(self, run: Run, *, delta_seconds: float = 4.0) -> None:
@@ -232,6 +234,15 @@ class SessionScreen(Screen[None]):
             self.notify(f"Could not export: {exc.strerror or exc}", severity="error", timeout=10)
             return
         self.notify(f"Saved {md.name} and {js.name} in {md.parent}", title="Exported", timeout=8)
+
+    def action_map(self) -> None:
+        """Show the scenario as a tree with the path so far marked (practice only: it shows the ratings)."""
+        if not self.run.settings.practice:
+            self.notify("The map shows every choice's rating, so it is for practice, not assessment.")
+            return
+        from simulator.tui.screens.map import MapScreen
+
+        self.app.push_screen(MapScreen(self.run.session.scenario, self.run.session))
 
     def action_step_out(self) -> None:
         from simulator.tui.screens.pause import PauseScreen
