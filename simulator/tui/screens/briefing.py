@@ -5,13 +5,22 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, RadioButton, RadioSet, Static
 
 from simulator.engine.model import Scenario
 from simulator.tui.run import Settings
+
+HEADING = "bold $text-accent"
+"""A section heading's style (as `.section-heading` in app.tcss)."""
+
+MODE_HELP = {
+    True: "Feedback after every choice; you can rewind. Time limits are off unless you ask for them below.",
+    False: "Feedback is held for the debrief; no rewinding; time limits are on.",
+}
+"""What each mode means, keyed by "is it practice"."""
 
 
 class BriefingScreen(Screen[Settings | None]):
@@ -31,6 +40,8 @@ class BriefingScreen(Screen[Settings | None]):
         yield Static(Content(f"Briefing · {sc.title}"), classes="screen-title")
         with Horizontal(id="briefing-body"):
             with VerticalScroll(id="brief"):
+                # One Static per section, each heading styled text inside it: fewer widgets
+                # to build at start-up, the same to read.
                 rows = [("Group", g.kind), ("Session", g.session), ("Stage", g.stage), ("Setting", g.setting)]
                 text = Content.assemble(
                     *[part for k, v in rows if v for part in ((f"{k}: ", "bold"), v, "\n")],
@@ -39,23 +50,27 @@ class BriefingScreen(Screen[Settings | None]):
                 )
                 yield Static(text, id="setting")
                 if sc.content_notes:
-                    with Vertical(id="content-notes"):
-                        yield Static(Content("Content notes"), classes="section-heading")
-                        yield Static(Content("\n".join(f"• {n}" for n in sc.content_notes)))
-                yield Static(Content("Objectives"), classes="section-heading")
-                yield Static(Content("\n".join(f"• {' '.join(o.split())}" for o in sc.objectives)), id="objectives")
-                if sc.members:
-                    yield Static(Content("In the room"), classes="section-heading")
                     yield Static(
                         Content.assemble(
-                            *[
-                                part
-                                for m in sc.members.values()
-                                for part in ((m.name, "bold"), f" — {' '.join(m.about.split())}\n" if m.about else "\n")
-                            ]
+                            ("Content notes", "bold $text-warning"),
+                            "\n",
+                            "\n".join(f"• {n}" for n in sc.content_notes),
                         ),
-                        id="members",
+                        id="content-notes",
                     )
+                parts: list[str | tuple[str, str]] = [
+                    ("Objectives", HEADING),
+                    "\n",
+                    "\n".join(f"• {' '.join(o.split())}" for o in sc.objectives),
+                ]
+                if sc.members:
+                    parts += ["\n\n", ("In the room", HEADING), "\n"]
+                    parts += [
+                        part
+                        for m in sc.members.values()
+                        for part in ((m.name, "bold"), f" — {' '.join(m.about.split())}\n" if m.about else "\n")
+                    ]
+                yield Static(Content.assemble(*parts), id="objectives")
             with VerticalScroll(id="choose-mode"):
                 yield Static(Content("Your name (optional, kept with your records)"), classes="field-label")
                 yield Input(value=self._settings.trainee, placeholder="optional", id="trainee")
@@ -63,27 +78,26 @@ class BriefingScreen(Screen[Settings | None]):
                 with RadioSet(id="mode"):
                     yield RadioButton("Practice", value=self._settings.mode == "practice", id="practice")
                     yield RadioButton("Assessment", value=self._settings.mode == "assessment", id="assessment")
-                yield Static(id="mode-help", markup=False)
-                yield Checkbox("Use time limits", value=self._settings.timed, id="timed")
+                # The mode's description and whether "time limits" is offered are set here, as
+                # they start, rather than after mounting (which would lay the screen out twice).
+                practice = self._settings.mode != "assessment"
+                yield Static(Content(MODE_HELP[practice]), id="mode-help")
+                timed = Checkbox("Use time limits", value=self._settings.timed, id="timed")
+                timed.display = practice
+                yield timed
                 with Horizontal(id="briefing-actions"):
                     yield Button("Begin", variant="primary", id="begin")
                     yield Button("Back", id="back")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self._describe_mode()
 
     @property
     def mode(self) -> str:
         return "assessment" if self.query_one("#assessment", RadioButton).value else "practice"
 
     def _describe_mode(self) -> None:
-        if self.mode == "practice":
-            text = "Feedback after every choice; you can rewind. Time limits are off unless you ask for them below."
-        else:
-            text = "Feedback is held for the debrief; no rewinding; time limits are on."
-        self.query_one("#mode-help", Static).update(Content(text))
-        self.query_one("#timed", Checkbox).display = self.mode == "practice"
+        practice = self.mode == "practice"
+        self.query_one("#mode-help", Static).update(Content(MODE_HELP[practice]))
+        self.query_one("#timed", Checkbox).display = practice
 
     @on(RadioSet.Changed, "#mode")
     def _mode_changed(self) -> None:
