@@ -14,7 +14,13 @@ from simulator import __version__
 COMMANDS = ("play", "serve", "validate", "run", "schema", "report", "records", "review", "analyze", "test", "graph", "new", "twee")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `command` (one of COMMANDS) only that command's part.
+
+    `main` passes the command named first on the line, so `groupsim play FILE` neither
+    imports nor builds the other commands' options (what it prints, and how it fails,
+    are the same: the top level's usage names no command).
+    """
     parser = argparse.ArgumentParser(
         prog="groupsim",
         description="Rehearse facilitating a support or therapy group through critical incidents.",
@@ -22,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"groupsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in (command,) if command in COMMANDS else COMMANDS:
         module = importlib.import_module(f"simulator.commands.{name}")
         p = sub.add_parser(name, help=module.HELP, description=module.__doc__)
         module.add_arguments(p)
@@ -31,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
