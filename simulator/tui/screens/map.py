@@ -24,11 +24,11 @@ from simulator.tui.widgets.map_tree import Entry, MapTree, Trail, state_name
 
 LEGEND = Content.assemble(
     ("●", "$text-accent bold"),
-    " your path so far    ",
+    " your path so far   ",
     ("◉", "$text-accent bold"),
-    " where you are now    ",
+    " where you are now   ",
     ("⚠", "$text-warning bold"),
-    " a warning from groupsim validate",
+    " a validator's warning",
 )
 
 
@@ -126,7 +126,7 @@ class MapScreen(ModalScreen[None]):
         # A modal screen holds back the app's keys; help is still wanted here.
         Binding("question_mark,f1", "app.help", "Help", key_display="?"),
     ]
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
 
     def __init__(self, scenario: Scenario, session: Session | None = None) -> None:
         super().__init__()
