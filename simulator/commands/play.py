@@ -4,9 +4,13 @@
     groupsim play confidentiality-breach  a shipped scenario, by id
     groupsim play my-scenarios/           every scenario in a folder
     groupsim play breach.yaml --seed 7    one file, with chance branches fixed by a seed
+    groupsim play breach.yaml --watch     reload the file whenever it is saved (for authors)
 
 Every decision is recorded as it is made (see `groupsim records where`); a run left
 unfinished by a closed terminal or a crash is offered again at the next start.
+With --watch nothing is recorded: it is an author trying out a scenario as they
+write it, and each save would otherwise leave a run behind on a version that no
+longer exists.
 """
 
 from __future__ import annotations
@@ -33,6 +37,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="where the debrief's exports are written (default: ./groupsim-exports)",
     )
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="reload the scenario FILE whenever it is saved, replaying the choices made so far "
+        "(for authors; runs are not recorded)",
+    )
     from simulator.commands.report import add_db_argument
 
     add_db_argument(p)
@@ -42,6 +52,11 @@ def run(args: argparse.Namespace) -> int:
     from simulator.authoring.diagnostics import ScenarioError
     from simulator.authoring.library import resolve
 
+    if args.watch:
+        problem = _watch_usage(args.target)
+        if problem:
+            print(f"groupsim play: {problem}", file=sys.stderr)
+            return 2
     try:
         found = resolve(args.target)
     except ScenarioError as exc:
@@ -55,6 +70,12 @@ def run(args: argparse.Namespace) -> int:
     if not sys.stdout.isatty():
         print("groupsim play: needs a terminal; to play without one use 'groupsim run FILE --choose 1,2'", file=sys.stderr)
         return 2
+    if args.watch:
+        from simulator.tui.app import make_app
+
+        # A file that does not load yet opens on the library, its errors listed; a save that fixes it reloads.
+        make_app(found, seed=args.seed, export_dir=args.export_dir, watch=Path(args.target)).run()
+        return 0
 
     from simulator.records import Recorder, RecordsError, RunRecorder
 
@@ -76,6 +97,27 @@ def run(args: argparse.Namespace) -> int:
         )
         app.run()
     return 0
+
+
+def _watch_usage(target: str | None) -> str | None:
+    """Why `--watch` cannot follow `target`, or None when it is a file."""
+    usage = "usage: groupsim play FILE.yaml --watch"
+    if target is None:
+        return f"--watch follows one scenario file; name it ({usage})"
+    p = Path(target)
+    if p.is_dir():
+        return f"--watch follows one scenario file, and '{target}' is a folder ({usage})"
+    if p.is_file():
+        return None
+    from simulator.authoring.diagnostics import ScenarioError
+    from simulator.authoring.library import resolve
+
+    try:
+        shipped = resolve(target)
+    except ScenarioError:
+        return f"--watch follows one scenario file, and there is no file '{target}' ({usage})"
+    where = f"; the shipped scenario '{target}' is the file {shipped[0].path}" if shipped else ""
+    return f"--watch follows one scenario file, and '{target}' is not a file{where} ({usage})"
 
 
 def _offer_interrupted(recorder, found):  # type: ignore[no-untyped-def]

@@ -14,12 +14,18 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from simulator.authoring.diagnostics import Diagnostic
 from simulator.authoring.library import Found
 from simulator.engine.model import Scenario
 from simulator.tui.run import ObserverFactory, Run, Settings
 
 if TYPE_CHECKING:
+    from simulator.engine.session import Step
     from simulator.tui.screens.library import LibraryScreen
+    from simulator.tui.watch import FileWatch
+
+ERROR_SECONDS = 600
+"""How long a watched file's load errors stay up (a click dismisses them; the next save replaces them)."""
 
 
 class GroupSimApp(App[None]):
@@ -39,6 +45,8 @@ class GroupSimApp(App[None]):
         cursor_blink: bool = True,
         delta_seconds: float = 4.0,
         resume: Run | None = None,
+        watch: Path | None = None,
+        watch_interval: float = 0.5,
     ) -> None:
         super().__init__()
         self.found = found
@@ -52,6 +60,15 @@ class GroupSimApp(App[None]):
         """The run being played or debriefed, if any."""
         self._resume = resume
         self._settings = Settings()
+        self.watch = watch
+        """The scenario file reloaded when it is saved (`groupsim play FILE --watch`), or None."""
+        if watch is not None:
+            self.observe = None  # an author's rehearsal across versions of a file: not recorded
+        self._watch_interval = watch_interval
+        self._file_watch: FileWatch | None = None
+        self._pending: Found | None = None
+        self.reload_errors: tuple[Diagnostic, ...] = ()
+        """What kept the watched file's last save from loading (empty once it loads)."""
 
     # -- flow ---------------------------------------------------------------------
     @property
@@ -71,6 +88,8 @@ class GroupSimApp(App[None]):
         else:
             self._push_library()
         self.call_after_refresh(self._no_blink)
+        if self.watch is not None:
+            self._start_watching(self.watch)
 
     def _push_library(self) -> None:
         from simulator.tui.screens.library import LibraryScreen
@@ -111,10 +130,10 @@ class GroupSimApp(App[None]):
         if problem:
             self.notify(f"Records are off for this run: {problem}", severity="error", timeout=10)
 
-    def _push_session(self, run: Run) -> None:
+    def _push_session(self, run: Run, feedback_for: Step | None = None) -> None:
         from simulator.tui.screens.session import SessionScreen
 
-        screen = SessionScreen(run, delta_seconds=self.delta_seconds)
+        screen = SessionScreen(run, delta_seconds=self.delta_seconds, feedback_for=feedback_for)
         if self._run_screen_on_top():
             self.switch_screen(screen)
         else:
@@ -154,7 +173,7 @@ class GroupSimApp(App[None]):
         run = self.current
         if run is None:
             return
-        self._confirm_leaving("start again", lambda: self.start(run.session.scenario, run.settings))
+        self._confirm_leaving("start again", lambda: self.start(self._latest(run.session.scenario), run.settings))
 
     def action_open_library(self) -> None:
         def go() -> None:
@@ -194,6 +213,107 @@ class GroupSimApp(App[None]):
         if hasattr(screen, "action_map") and run is not None and run.settings.practice:
             yield SystemCommand("Map", "The scenario as a tree: every state and choice, your path marked (practice only)", self.action_map)
 
+    # -- --watch: reload the scenario file when it is saved ------------------------------
+    def _start_watching(self, path: Path) -> None:
+        from simulator.tui.watch import FileWatch, problems_text
+
+        self._file_watch = FileWatch(path)
+        errors = next((f.errors for f in self.found if f.scenario is None), ())
+        if errors:
+            self.reload_errors = errors
+            self.notify(problems_text(errors), title=f"{path.name} does not load yet", severity="error", timeout=ERROR_SECONDS, markup=False)
+        else:
+            self.notify(f"Watching {path.name}: save it and the scenario reloads here.", timeout=4, markup=False)
+        self.set_interval(self._watch_interval, self.check_reload, name="watch")
+
+    def check_reload(self) -> bool:
+        """Reload the watched file if it was saved since the last look (the interval calls this).
+
+        A file that does not load leaves everything as it is and lists its errors; one that
+        loads replaces the briefing, or the session with the decisions so far replayed onto
+        it (or restarted, saying why). Over a help, map or other overlay the reload waits
+        until the trainee is back. Returns True when a save was read or a reload applied.
+        """
+        if self._file_watch is None:
+            return False
+        from simulator.authoring.library import load_file
+        from simulator.tui.watch import problems_text
+
+        read = False
+        if self._file_watch.changed():
+            read = True
+            found = load_file(self._file_watch.path)
+            self.clear_notifications()
+            if found.scenario is None:
+                self._pending = None
+                self.reload_errors = found.errors
+                self.notify(
+                    problems_text(found.errors) + "\nPlay goes on with the last version that loaded. (Click to hide.)",
+                    title=f"{found.path.name} did not load",
+                    severity="error",
+                    timeout=ERROR_SECONDS,
+                    markup=False,
+                )
+                return True
+            self.reload_errors = ()
+            self._pending = found
+        if self._pending is not None and self._apply_reload(self._pending):
+            self._pending = None
+            return True
+        return read
+
+    def _latest(self, scenario: Scenario) -> Scenario:
+        """The watched file's newest version of `scenario`, or `scenario` itself."""
+        if self.watch is not None and self.single is not None and self.single.id == scenario.id:
+            return self.single
+        return scenario
+
+    def _apply_reload(self, found: Found) -> bool:
+        """Put a freshly loaded scenario on screen; False if an overlay is open (try later)."""
+        from simulator.tui.watch import replay
+
+        assert found.scenario is not None
+        scenario = found.scenario
+        name = found.path.name
+        screen = self.screen
+        kind = type(screen).__name__
+        if kind not in ("BriefingScreen", "SessionScreen", "LibraryScreen", "DebriefScreen"):
+            return False
+        self.found = [found]
+        if kind == "BriefingScreen":
+            self._settings = screen.settings()  # type: ignore[attr-defined]
+            self.pop_screen()
+            self.open_briefing(scenario)
+            self.notify(f"Reloaded {name}.", timeout=3, markup=False)
+        elif kind == "SessionScreen":
+            old: Run = screen.run  # type: ignore[attr-defined]
+            session, why = replay(old.session, scenario)
+            run = Run(session, old.settings)
+            self.current = run
+            last = session.history[-1] if session.history else None
+            showing_feedback = getattr(screen, "phase", "") == "feedback" and why is None
+            self._push_session(run, feedback_for=last if showing_feedback else None)
+            if why is None:
+                n = session.turn
+                kept = {0: "nothing to replay yet", 1: "your decision replayed"}.get(n, f"your {n} decisions replayed")
+                self.notify(f"Reloaded {name}: {kept}.", timeout=4, markup=False)
+            else:
+                self.notify(
+                    f"Reloaded {name} and started again from the new start: {why}.",
+                    title="Session restarted",
+                    severity="warning",
+                    timeout=10,
+                    markup=False,
+                )
+        elif kind == "LibraryScreen":
+            from simulator.tui.screens.library import LibraryScreen
+
+            self.switch_screen(LibraryScreen(self.found))
+            self.notify(f"Reloaded {name}.", timeout=3, markup=False)
+        else:
+            self.notify(f"Reloaded {name}: the next run uses the new version.", timeout=5, markup=False)
+        return True
+
 
 def make_app(
     found: list[Found],
@@ -204,6 +324,8 @@ def make_app(
     cursor_blink: bool = True,
     delta_seconds: float = 4.0,
     resume: Run | None = None,
+    watch: Path | None = None,
+    watch_interval: float = 0.5,
 ) -> GroupSimApp:
     """The app `groupsim play` runs.
 
@@ -219,6 +341,10 @@ def make_app(
         delta_seconds: how long a change (+8 / −12) stays beside its bar.
         resume: a run to continue (its session restored, its observer attached): the app
             opens on its session instead of the briefing.
+        watch: a scenario file to reload whenever it is saved (`found` should be that one
+            file). A run carried over to a new version has no observer: watched runs are
+            an author's rehearsal and are not recorded.
+        watch_interval: seconds between looks at the watched file.
     """
     return GroupSimApp(
         found,
@@ -228,4 +354,6 @@ def make_app(
         cursor_blink=cursor_blink,
         delta_seconds=delta_seconds,
         resume=resume,
+        watch=watch,
+        watch_interval=watch_interval,
     )

@@ -40,9 +40,11 @@ class SessionScreen(Screen[None]):
         Binding("m", "map", "Map", show=False),
     ]
 
-    def __init__(self, run: Run, *, delta_seconds: float = 4.0) -> None:
+    def __init__(self, run: Run, *, delta_seconds: float = 4.0, feedback_for: Step | None = None) -> None:
         super().__init__()
         self.run = run
+        self._feedback_for = feedback_for
+        """A step whose feedback to show first (a run replayed onto a reloaded scenario)."""
         self.phase: str = "choosing"
         """'choosing', 'feedback' or 'ended': what the bottom of the screen shows."""
         self._delta_seconds = delta_seconds
@@ -70,7 +72,11 @@ class SessionScreen(Screen[None]):
         self.query_one("#room").border_title = "The room"
         self.query_one("#group").border_title = "The group"
         self.query_one("#room", RoomLog).entries = tuple(transcript(self.run.session))
-        self._present()
+        if self._feedback_for is not None:
+            self.query_one("#ended").display = False  # `_present` would have hidden it
+            self._decide(self._feedback_for)
+        else:
+            self._present()
 
     def _gauges(self, changes: dict[str, int]) -> tuple[tuple[Gauge, ...], tuple[Gauge, ...]]:
         s = self.run.session
