@@ -20,7 +20,6 @@ later step carries the new digest, so the record stays true.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,6 +33,8 @@ MODES = ("practice", "assessment")
 
 
 def _dumps(value: Any) -> str:
+    import json  # here, not at the top: the first screen needs no JSON, the first decision does
+
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
 
 
@@ -299,6 +300,8 @@ class Recorder:
         rows = self.store.read("SELECT session_json FROM runs WHERE id = ?", (run_id,))
         if not rows:
             raise RecordsError(f"there is no run {run_id} in the records")
+        import json
+
         return json.loads(rows[0]["session_json"])
 
     def resume(self, run_id: int, scenario: Scenario, *, accept_changed: bool = False) -> Session:
