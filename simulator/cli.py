@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         # Start-up makes tens of thousands of objects that live as long as the process
         # (modules, classes, the scenario, Textual's styles and widgets) and little
         # garbage. At 3.11's pace the collector walks them again and again, with a full
-        # pass, before the first screen is drawn (some 20 ms of `groupsim play`); at
+        # pass, before the first screen is drawn (10-15 ms of `groupsim play`); at
         # 3.13's it makes fewer passes and no full one, and still collects cycles.
         threshold = gc.get_threshold()
         if threshold[0] < YOUNG_GC_THRESHOLD:
