@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from simulator.authoring.library import Found
     from simulator.engine.model import Scenario
 
 
@@ -37,3 +38,24 @@ def load_one(target: str, command: str) -> tuple[Scenario | None, int]:
         print(f"groupsim {command}: the scenario has errors; fix them first ('groupsim validate' lists them)", file=sys.stderr)
         return None, 1
     return found[0].scenario, 0
+
+
+def load_many(target: str | None, command: str) -> tuple[list[Found] | None, int]:
+    """Every scenario file `target` names: a file, a folder, a shipped id, or (None) the
+    shipped library. Files that fail to load are included, with their errors.
+
+    Returns the list and 0, or None and 1 after printing why to standard error.
+    """
+    from simulator.authoring.diagnostics import ScenarioError
+    from simulator.authoring.library import resolve
+
+    try:
+        found = resolve(target)
+    except ScenarioError as exc:
+        for d in exc.diagnostics:
+            print(d, file=sys.stderr)
+        return None, 1
+    if not found:
+        print(f"groupsim {command}: no scenario files (*.yaml) in {target or 'the shipped library'}", file=sys.stderr)
+        return None, 1
+    return found, 0

@@ -49,24 +49,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from simulator.authoring.diagnostics import ScenarioError
-    from simulator.authoring.library import resolve
+    from simulator.commands import load_many
 
     if args.watch:
         problem = _watch_usage(args.target)
         if problem:
             print(f"groupsim play: {problem}", file=sys.stderr)
             return 2
-    try:
-        found = resolve(args.target)
-    except ScenarioError as exc:
-        for d in exc.diagnostics:
-            print(d, file=sys.stderr)
-        return 1
-    if not found:
-        where = args.target or "the shipped library"
-        print(f"groupsim play: no scenario files (*.yaml) in {where}", file=sys.stderr)
-        return 1
+    found, code = load_many(args.target, "play")
+    if found is None:
+        return code
     if not sys.stdout.isatty():
         print("groupsim play: needs a terminal; to play without one use 'groupsim run FILE --choose 1,2'", file=sys.stderr)
         return 2

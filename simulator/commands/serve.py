@@ -47,21 +47,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from simulator.authoring.diagnostics import ScenarioError
-    from simulator.authoring.library import resolve
+    from simulator.commands import load_many
     from simulator.records import Recorder, RecordsError, resolve_path
     from simulator.serve import describe_bind_error, port_problem, serve, session_command, start_up_message
 
     prog = "groupsim serve"
-    try:
-        found = resolve(args.target)
-    except ScenarioError as exc:
-        for d in exc.diagnostics:
-            print(d, file=sys.stderr)
-        return 1
-    if not found:
-        print(f"{prog}: no scenario files (*.yaml) in {args.target or 'the shipped library'}", file=sys.stderr)
-        return 1
+    found, code = load_many(args.target, "serve")
+    if found is None:
+        return code
     # Every tab's process gets the same absolute paths, whatever its working folder.
     target = args.target
     if target is not None and Path(target).exists():
