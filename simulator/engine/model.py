@@ -84,7 +84,7 @@ class Effect:
             value += step if gap >= 0 else -step
         else:
             value += self.amount
-        return max(low, min(high, value))
+        return low if value < low else high if value > high else value
 
     def describe(self) -> str:
         """The change as an author wrote it: `+8`, `-6`, `%+20`."""
@@ -158,6 +158,12 @@ class State:
     next: tuple[Branch, ...] = ()
     ending: Ending | None = None
     pos: Pos = NOWHERE
+    guarded: bool = field(init=False, repr=False, compare=False)
+    """Whether any choice here has a `when` condition (worked out once, so a session
+    can hand out the choices of an unconditional decision without testing each)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "guarded", any(c.when is not None for c in self.choices))
 
     @property
     def kind(self) -> Literal["decision", "route", "ending"]:
@@ -244,13 +250,17 @@ class Scenario:
     """The path the scenario was loaded from, or '' when built in code."""
     digest: str = ""
     """SHA-256 of the source bytes, so a record knows the exact version played."""
+    limits: dict[str, tuple[int, int]] = field(init=False, repr=False, compare=False)
+    """Every meter's and member's (min, max), worked out once for the session's effects."""
+
+    def __post_init__(self) -> None:
+        limits = {m: (0, 100) for m in self.members}
+        limits.update({k: (m.min, m.max) for k, m in self.meters.items()})
+        object.__setattr__(self, "limits", limits)
 
     def bounds(self, name: str) -> tuple[int, int]:
         """The min and max of a meter or of a member's trust."""
-        meter = self.meters.get(name)
-        if meter is not None:
-            return meter.min, meter.max
-        return 0, 100
+        return self.limits.get(name, (0, 100))
 
     def initial_values(self) -> dict[str, int]:
         """Every meter's and member's starting value, meters first."""

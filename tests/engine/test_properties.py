@@ -113,6 +113,27 @@ def test_values_stay_within_bounds(text, seed, picks):
 
 @COMMON
 @given(scenarios(), st.integers(0, 10_000), st.integers(0, 40))
+def test_each_decision_changes_values_exactly_as_effect_apply_says(text, seed, picks):
+    # Effect.apply is the definition of a change; the session writes its plain case out
+    # for speed, so hold the two together: each step's `after` is its `before` with the
+    # chosen choice's effects applied one by one, and a step's `before` is the last `after`.
+    scenario, errors = load_text(text)
+    assert scenario is not None, errors
+    s = play(scenario, seed, picks)
+    previous = scenario.initial_values()
+    for step in s.history:
+        assert dict(step.before) == previous
+        expected = dict(step.before)
+        if step.choice is not None:
+            for e in scenario.states[step.state].choices[step.choice - 1].effects:
+                expected[e.target] = e.apply(expected[e.target], *scenario.bounds(e.target))
+        assert dict(step.after) == expected
+        previous = expected
+    assert dict(s.values) == previous
+
+
+@COMMON
+@given(scenarios(), st.integers(0, 10_000), st.integers(0, 40))
 def test_same_seed_replays_the_same_run(text, seed, picks):
     scenario, _ = load_text(text)
     assert play(scenario, seed, picks).to_json() == play(scenario, seed, picks).to_json()
