@@ -103,6 +103,7 @@ class LibraryScreen(Screen[None]):
         ol.add_options(Option(_prompt(f)) for f in self._shown)
         if self._shown:
             ol.highlighted = 0
+            self._preview(self._shown[0])  # now, for the first frame, not when the highlight's message arrives
         else:
             self._preview(None, empty="No scenario matches that filter." if self._found else "No scenarios found.")
 
