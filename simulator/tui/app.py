@@ -151,8 +151,9 @@ class GroupSimApp(App[None]):
     def _confirm_leaving(self, then: str, go) -> None:  # type: ignore[no-untyped-def]
         """Ask before abandoning a run that is under way; `go()` if yes (or nothing to lose)."""
         run = self.current
-        screen_run = getattr(self.screen, "run", None)
-        if run is None or screen_run is None or run.session.finished or run.session.turn == 0:
+        # The run's screen may be under an overlay (help, map, pause) when this is asked.
+        on_stack = run is not None and any(getattr(s, "run", None) is run for s in self.screen_stack)
+        if run is None or not on_stack or run.session.finished or run.session.turn == 0:
             go()
             return
         from simulator.tui.screens.confirm import ConfirmScreen

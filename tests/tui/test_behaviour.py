@@ -235,6 +235,38 @@ async def test_help_palette_restart_and_library(tmp_path):
 
 
 @h.asynctest
+async def test_leaving_from_over_the_help_still_asks_first(tmp_path):
+    # The command palette's "Open library" can be chosen with the help (or map, or pause)
+    # covering the session: the run under it must not be dropped without asking.
+    from simulator.tui.screens.confirm import ConfirmScreen
+    from simulator.tui.screens.help import HelpScreen
+    from simulator.tui.screens.library import LibraryScreen
+    from simulator.tui.screens.session import SessionScreen
+
+    app = h.make(h.TINY, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter", "1", "enter")
+        run = app.current
+        assert run.session.turn == 1
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        app.action_open_library()
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.click("#no")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and app.current is run
+        await pilot.press("escape")
+        assert isinstance(app.screen, SessionScreen) and app.current.session.turn == 1
+        await pilot.press("question_mark")
+        app.action_open_library()
+        await pilot.pause()
+        await pilot.click("#yes")
+        await pilot.pause()
+        assert isinstance(app.screen, LibraryScreen) and app.current is None
+
+
+@h.asynctest
 async def test_tiny_plays_through_every_kind_of_state(tmp_path):
     from simulator.tui.screens.debrief import DebriefScreen
 
