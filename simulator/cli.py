@@ -31,7 +31,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in (command,) if command in COMMANDS else COMMANDS:
         module = importlib.import_module(f"simulator.commands.{name}")
-        p = sub.add_parser(name, help=module.HELP, description=module.__doc__)
+        # The descriptions are the commands' docstrings, laid out by hand (examples in
+        # columns): print them as written rather than rewrapped into one paragraph.
+        p = sub.add_parser(
+            name, help=module.HELP, description=module.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
         module.add_arguments(p)
         p.set_defaults(_module=module)
     return parser

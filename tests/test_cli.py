@@ -103,6 +103,17 @@ def test_console_script_and_module_entry(args):
     assert out.returncode == 0 and "usage: groupsim" in out.stdout
 
 
+@pytest.mark.parametrize("command", ["play", "serve", "graph", "twee"])
+def test_help_keeps_each_example_on_its_own_line(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    examples = [line.strip() for line in out.splitlines() if line.strip().startswith(f"groupsim {command}")]
+    assert len(examples) >= 2, out
+    for line in examples:  # one example a line, not run together into a paragraph
+        assert line.count("groupsim ") == 1 or "|" in line, line
+
+
 def test_no_traceback_on_garbage_file(tmp_path):
     f = tmp_path / "garbage.yaml"
     f.write_bytes(b"\x00\xff\xfe" * 50)
