@@ -142,7 +142,7 @@ def _offer_interrupted(recorder, found):  # type: ignore[no-untyped-def]
         return None
     session, observer = resuming.resume(recorder, decision.item, accept_changed=decision.accept_changed)
     info = decision.item.info
-    # Whether time limits were ticked in practice is not recorded: a resumed practice run has them off.
-    settings = Settings(mode="assessment" if info.mode == "assessment" else "practice", trainee=info.trainee)
+    assessment = info.mode == "assessment"
+    settings = Settings(mode="assessment" if assessment else "practice", trainee=info.trainee, timed=info.time_limits and not assessment)
     return Run(session, settings, observer)
 

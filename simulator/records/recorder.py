@@ -50,6 +50,8 @@ class RunInfo:
     scenario_source: str
     mode: str
     seed: int
+    time_limits: bool
+    """Whether the run's timed decisions count down (always in assessment)."""
     status: str
     started_at: str
     updated_at: str
@@ -71,6 +73,7 @@ class RunInfo:
             scenario_source=row["scenario_source"],
             mode=row["mode"],
             seed=int(row["seed"]),
+            time_limits=bool(row["time_limits"]),
             status=row["status"],
             started_at=row["started_at"],
             updated_at=row["updated_at"],
@@ -84,7 +87,7 @@ class RunInfo:
 
 RUN_COLUMNS = """
     r.id, r.trainee, r.scenario_id, r.scenario_title, r.scenario_digest, r.scenario_source,
-    r.mode, r.seed, r.status, r.started_at, r.updated_at, r.finished_at, r.ending, r.ending_title, r.outcome,
+    r.mode, r.seed, r.time_limits, r.status, r.started_at, r.updated_at, r.finished_at, r.ending, r.ending_title, r.outcome,
     (SELECT COUNT(*) FROM steps s WHERE s.run_id = r.id AND s.undone_by IS NULL) AS decisions
 """
 
@@ -139,20 +142,24 @@ class Recorder:
         self.close()
 
     # -- writing -------------------------------------------------------------------
-    def start_run(self, scenario: Scenario, trainee: str, mode: str, seed: int) -> int:
-        """Open a run and return its id. Its state is the session's start."""
+    def start_run(self, scenario: Scenario, trainee: str, mode: str, seed: int, time_limits: bool | None = None) -> int:
+        """Open a run and return its id. Its state is the session's start.
+
+        `time_limits` says whether timed decisions count down (default: in assessment only).
+        """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        limits = mode == "assessment" or bool(time_limits)
         start = Session(scenario, seed).to_json()
         now = _now()
 
         def insert(conn: Any) -> int:
             cur = conn.execute(
                 "INSERT INTO runs (trainee, scenario_id, scenario_digest, scenario_title, scenario_source,"
-                " mode, seed, status, started_at, updated_at, session_json)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+                " mode, seed, time_limits, status, started_at, updated_at, session_json)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
                 (trainee.strip(), scenario.id, scenario.digest, scenario.title, scenario.source,
-                 mode, int(seed), now, now, _dumps(start)),
+                 mode, int(seed), int(limits), now, now, _dumps(start)),
             )
             return int(cur.lastrowid)
 
@@ -357,15 +364,18 @@ class RunRecorder:
         self.run_id = run_id
 
     @classmethod
-    def start(cls, recorder: Recorder, scenario: Scenario, trainee: str, mode: str, seed: int) -> RunRecorder:
-        return cls(recorder, recorder.start_run(scenario, trainee, mode, seed))
+    def start(
+        cls, recorder: Recorder, scenario: Scenario, trainee: str, mode: str, seed: int, time_limits: bool | None = None
+    ) -> RunRecorder:
+        return cls(recorder, recorder.start_run(scenario, trainee, mode, seed, time_limits))
 
     @classmethod
-    def factory(cls, recorder: Recorder) -> Callable[[Scenario, str, str, int], RunRecorder]:
-        """`factory(scenario, trainee, mode, seed)` starting a recorded run: what the TUI calls after the briefing."""
+    def factory(cls, recorder: Recorder) -> Callable[..., RunRecorder]:
+        """`factory(scenario, trainee, mode, seed, time_limits)` starting a recorded run: what the TUI
+        calls after the briefing."""
 
-        def make(scenario: Scenario, trainee: str, mode: str, seed: int) -> RunRecorder:
-            return cls.start(recorder, scenario, trainee, mode, seed)
+        def make(scenario: Scenario, trainee: str, mode: str, seed: int, time_limits: bool | None = None) -> RunRecorder:
+            return cls.start(recorder, scenario, trainee, mode, seed, time_limits)
 
         return make
 

@@ -194,7 +194,15 @@ def _v1(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO meta (key, value) VALUES ('pseudonym_key', ?)", (secrets.token_hex(32),))
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1}
+def _v2(conn: sqlite3.Connection) -> None:
+    # Whether time limits were in force: always in assessment, a choice in practice. A
+    # resumed practice run needs it; runs recorded before it existed are taken as the
+    # briefing's default (practice without limits).
+    conn.execute("ALTER TABLE runs ADD COLUMN time_limits INTEGER NOT NULL DEFAULT 0")
+    conn.execute("UPDATE runs SET time_limits = 1 WHERE mode = 'assessment'")
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2}
 """Version -> the function that brings a database from the version before up to it."""
 
 

@@ -334,7 +334,7 @@ def make_app(
         found: the scenarios to offer (from `simulator.authoring.library.resolve`); with
             exactly one playable scenario the app opens on its briefing.
         seed: a fixed seed for chance branches; None picks a new one for every run.
-        observe: called as `observe(scenario, trainee, mode, seed)` when a run starts;
+        observe: called as `observe(scenario, trainee, mode, seed, time_limits)` when a run starts;
             returns an object with any of `on_step`, `on_rewind`, `on_finish`,
             `on_reflections` (see `simulator.tui.run.Observer`). For records.
         export_dir: where the debrief's exports go (default ./groupsim-exports).

@@ -2,7 +2,7 @@
 
 Pure Python (no Textual). A recorder (issue 6) plugs in as an `Observer`: the app is
 given a factory that is called once per run, after the briefing, with the scenario,
-the trainee's name, the mode and the seed, and returns an object with any of the
+the trainee's name, the mode, the seed and whether time limits are on, and returns an object with any of the
 methods below. Every call is guarded, so a failing recorder is reported to the
 trainee instead of ending their session.
 """
@@ -33,7 +33,7 @@ class Observer(Protocol):
 
 
 ObserverFactory = Callable[[Scenario, str, str, int], object]
-"""`factory(scenario, trainee, mode, seed)` → an object with some of `Observer`'s methods."""
+"""`factory(scenario, trainee, mode, seed, time_limits)` → an object with some of `Observer`'s methods."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ class Run:
         observer, problem = None, None
         if observe is not None:
             try:
-                observer = observe(scenario, settings.trainee, settings.mode, seed)
+                observer = observe(scenario, settings.trainee, settings.mode, seed, settings.time_limits)
             except Exception as exc:  # a recorder's failure must not stop the session
                 problem = f"{type(exc).__name__}: {exc}"
         return cls(session, settings, observer), problem

@@ -91,6 +91,34 @@ def scripted(*answers):
     return ask, said.append, said
 
 
+def test_a_resumed_practice_run_keeps_its_time_limits(tmp_path, copy, monkeypatch):
+    # `groupsim play`'s resume prompt rebuilds the run's settings from the records:
+    # a practice run begun with time limits comes back with them, one without, without.
+    from simulator.commands.play import _offer_interrupted
+    from simulator.authoring.library import load_file
+
+    scenario = load(copy)
+    rec = Recorder(tmp_path / "r.db")
+    make = RunRecorder.factory(rec)
+    timed = make(scenario, "Ann", "practice", 4, True)
+    plain = make(scenario, "Bo", "practice", 5, False)
+    for run in (timed, plain):
+        session = Session(scenario, run.run_id)
+        run.on_step(session, session.choose(1), 50)
+    assert rec.run(timed.run_id).time_limits and not rec.run(plain.run_id).time_limits
+    assert rec.run(make(scenario, "Cy", "assessment", 6).run_id).time_limits  # always, in assessment
+    rec.abandon_run(rec.unfinished_runs(trainee="Cy")[0].id)
+    found = [load_file(copy)]
+    for run, expected in ((timed, True), (plain, False)):
+        order = [i.info.id for i in rs.interrupted(rec)]
+        answers = iter([str(order.index(run.run_id) + 1)])
+        monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+        resumed = _offer_interrupted(rec, found)
+        assert resumed.settings.mode == "practice" and resumed.settings.timed is expected
+        assert resumed.settings.time_limits is expected
+        rec.abandon_run(run.run_id)
+
+
 def test_offer_resume_new_abandon(tmp_path, copy):
     rec, run_id, _ = interrupt(tmp_path, copy)
     items = rs.interrupted(rec)

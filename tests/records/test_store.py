@@ -47,14 +47,31 @@ def test_wal_and_busy_timeout(tmp_path):
     with Store.open(tmp_path / "r.db") as s:
         assert s.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert s.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
-        assert s.version == store_mod.latest_version() == 1
+        assert s.version == store_mod.latest_version() == 2
         assert len(s.meta("pseudonym_key") or "") == 64
 
 
 def test_opening_twice_migrates_once(tmp_path):
     Store.open(tmp_path / "r.db").close()
     with Store.open(tmp_path / "r.db") as s:
-        assert [r["version"] for r in s.read("SELECT version FROM schema_version")] == [1]
+        assert [r["version"] for r in s.read("SELECT version FROM schema_version")] == [1, 2]
+
+
+def test_version_2_records_whether_time_limits_were_on(tmp_path, monkeypatch):
+    # A database made before version 2: its assessment runs had limits, its practice
+    # runs are taken to have had none (the briefing's default).
+    db = tmp_path / "r.db"
+    monkeypatch.setattr(store_mod, "MIGRATIONS", {1: store_mod.MIGRATIONS[1]})
+    with Store.open(db) as s:
+        for mode in ("practice", "assessment"):
+            s.write(lambda c, mode=mode: c.execute(
+                "INSERT INTO runs (trainee, scenario_id, scenario_digest, mode, seed, started_at, updated_at, session_json)"
+                " VALUES ('Ann', 'tiny', 'd', ?, 0, 'now', 'now', '{}')", (mode,)))
+    monkeypatch.undo()
+    with Store.open(db) as s:
+        assert s.version == 2
+        rows = s.read("SELECT mode, time_limits FROM runs ORDER BY id")
+        assert [(r["mode"], r["time_limits"]) for r in rows] == [("practice", 0), ("assessment", 1)]
 
 
 def test_a_second_version_is_a_function(tmp_path, monkeypatch):
@@ -63,32 +80,32 @@ def test_a_second_version_is_a_function(tmp_path, monkeypatch):
         key = s.meta("pseudonym_key")
         s.write(lambda c: c.execute("INSERT INTO meta VALUES ('kept', 'yes')"))
 
-    def v2(conn: sqlite3.Connection) -> None:
+    def next_version(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE runs ADD COLUMN cohort TEXT")
 
-    monkeypatch.setitem(store_mod.MIGRATIONS, 2, v2)
+    monkeypatch.setitem(store_mod.MIGRATIONS, 3, next_version)
     with Store.open(db) as s:
-        assert s.version == 2
+        assert s.version == 3
         assert "cohort" in {r["name"] for r in s.read("PRAGMA table_info(runs)")}
         assert s.meta("kept") == "yes" and s.meta("pseudonym_key") == key
     with Store.open(db) as s:  # and only once
-        assert [r["version"] for r in s.read("SELECT version FROM schema_version")] == [1, 2]
+        assert [r["version"] for r in s.read("SELECT version FROM schema_version")] == [1, 2, 3]
 
 
 def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
     db = tmp_path / "r.db"
     Store.open(db).close()
 
-    def v2(conn: sqlite3.Connection) -> None:
+    def next_version(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE runs ADD COLUMN cohort TEXT")
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(store_mod.MIGRATIONS, 2, v2)
+    monkeypatch.setitem(store_mod.MIGRATIONS, 3, next_version)
     with pytest.raises(RuntimeError):
         Store.open(db)
-    monkeypatch.delitem(store_mod.MIGRATIONS, 2)
+    monkeypatch.delitem(store_mod.MIGRATIONS, 3)
     with Store.open(db) as s:
-        assert s.version == 1
+        assert s.version == 2
         assert "cohort" not in {r["name"] for r in s.read("PRAGMA table_info(runs)")}
 
 

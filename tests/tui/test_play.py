@@ -18,8 +18,8 @@ pytestmark = pytest.mark.skipif(not h.BREACH.exists(), reason="the confidentiali
 class Recorder:
     """A stand-in for the records' recorder: remembers what it was told."""
 
-    def __init__(self, scenario, trainee, mode, seed):
-        self.started = (scenario.id, trainee, mode, seed)
+    def __init__(self, scenario, trainee, mode, seed, time_limits):
+        self.started = (scenario.id, trainee, mode, seed, time_limits)
         self.steps: list[tuple[int, int | None, int | None]] = []
         self.rewinds = 0
         self.finished = None
@@ -57,7 +57,7 @@ async def test_practice_by_keys_reaches_the_strong_ending(tmp_path):
         await pilot.press("enter")
         assert isinstance(app.screen, SessionScreen)
         session = app.current.session
-        assert made[0].started == ("confidentiality-breach", "Sam Ø", "practice", 0)
+        assert made[0].started == ("confidentiality-breach", "Sam Ø", "practice", 0, False)
         # Practice: no countdown unless asked for, even at the timed first decision.
         assert session.state.time_limit == 60
         assert not app.screen.query_one("#countdown").display
