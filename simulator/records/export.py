@@ -15,7 +15,7 @@ TABLES = ("runs", "choices")
 DIGEST_PREFIX = 12
 
 RUN_COLUMNS = (
-    "run", "trainee", "scenario", "digest", "mode", "seed", "status", "started", "finished",
+    "run", "trainee", "scenario", "digest", "mode", "time_limits", "seed", "status", "started", "finished",
     "outcome", "ending", "decisions", "path", "rewinds", "response_ms",
 )
 CHOICE_COLUMNS = ("scenario", "state", "choice", "rating", "count", "rewound", "text")
@@ -43,7 +43,7 @@ def _run_rows(runs: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     for r in runs:
         row = [r[c] if c != "digest" else r[c][:DIGEST_PREFIX] for c in RUN_COLUMNS]
         row += [r["final_meters"].get(m, "") for m in meters]
-        rows.append(["" if v is None else v for v in row])
+        rows.append(["" if v is None else ("yes" if v else "no") if isinstance(v, bool) else v for v in row])
     return header, rows
 
 

@@ -139,8 +139,8 @@ def list_runs(store: Store, **filters: Any) -> list[dict[str, Any]]:
     """
     where, params = _where(**filters)
     runs = store.read(
-        "SELECT r.id, r.trainee, r.scenario_id, r.scenario_title, r.scenario_digest, r.mode, r.seed, r.status,"
-        " r.started_at, r.finished_at, r.outcome, r.ending, r.ending_title, r.final_meters, r.final_trust,"
+        "SELECT r.id, r.trainee, r.scenario_id, r.scenario_title, r.scenario_digest, r.mode, r.time_limits, r.seed,"
+        " r.status, r.started_at, r.finished_at, r.outcome, r.ending, r.ending_title, r.final_meters, r.final_trust,"
         " r.session_json, (SELECT COUNT(*) FROM events e WHERE e.run_id = r.id AND e.kind = 'rewound') AS rewinds"
         f" FROM runs r{where} ORDER BY r.started_at, r.id",
         tuple(params),
@@ -166,6 +166,7 @@ def list_runs(store: Store, **filters: Any) -> list[dict[str, Any]]:
                 "scenario_title": r["scenario_title"],
                 "digest": r["scenario_digest"],
                 "mode": r["mode"],
+                "time_limits": bool(r["time_limits"]),
                 "seed": r["seed"],
                 "status": r["status"],
                 "started": r["started_at"],

@@ -47,6 +47,7 @@ def test_report_csv_has_a_row_per_run_then_the_counts(capsys, db):
     assert [r["trainee"] for r in runs] == ["Ann Smith", "Bo Li", "Ann Smith"]
     assert runs[0]["outcome"] == "strong" and runs[0]["path"] == "1,1" and runs[0]["meter_cohesion"] == "80"
     assert len(runs[0]["digest"]) == 12 and runs[2]["status"] == "active"
+    assert [r["time_limits"] for r in runs] == ["no", "no", "no"]  # practice, limits not asked for
     counts = list(csv.DictReader(io.StringIO(choices_part)))
     assert {(c["state"], c["choice"], c["count"]) for c in counts} >= {("opening", "1", "2"), ("opening", "2", "1")}
 
@@ -55,6 +56,7 @@ def test_report_filters_and_formats(capsys, db):
     code, out, _ = run(capsys, "report", "--db", str(db), "--trainee", "Bo Li", "--format", "json")
     data = json.loads(out)
     assert code == 0 and [r["trainee"] for r in data["runs"]] == ["Bo Li"]
+    assert data["runs"][0]["mode"] == "practice" and data["runs"][0]["time_limits"] is False
     assert data["runs"][0]["final_meters"] == {"trust": 30, "cohesion": 25} and data["anonymised"] is False
     assert sum(c["count"] for c in data["choices"]) == 2
     code, out, _ = run(capsys, "report", "--db", str(db), "--scenario", "tiny", "--format", "md", "--table", "choices")
