@@ -110,6 +110,29 @@ async def test_session_parts_all_visible_at_100x30_and_80x24(tmp_path):
 
 
 @h.asynctest
+async def test_choices_that_do_not_fit_are_announced(tmp_path):
+    # confidentiality-breach's first decision has five long choices: at 80x24 the last
+    # are below the panel's edge, and the edge says so until they have been scrolled to.
+    app = h.make(h.BREACH, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "5. Tell Jordan" not in h.visible(app)
+        assert "more choices below ↓" in h.visible(app)
+        await pilot.press("down", "down", "down", "down")
+        await pilot.pause()
+        assert "5. Tell Jordan" in h.visible(app) and "more choices below" not in h.visible(app)
+        await pilot.press(h.shown_key(app, 2))  # the feedback replaces the choices: nothing is below
+        await pilot.pause()
+        assert "more choices below" not in h.visible(app)
+    app = h.make(h.BREACH, tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:  # where everything fits, nothing is said
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "5. Tell Jordan" in h.visible(app) and "more choices below" not in h.visible(app)
+
+
+@h.asynctest
 async def test_time_out_moves_to_on_timeout(tmp_path):
     from simulator.tui.widgets.countdown import Countdown
 

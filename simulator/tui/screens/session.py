@@ -71,6 +71,11 @@ class SessionScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#room").border_title = "The room"
         self.query_one("#group").border_title = "The group"
+        choices = self.query_one("#choices", ChoiceList)
+        # On a short terminal not every choice fits: say so on the panel's edge, so that
+        # the last options are not missed (a scrollbar alone is easy to overlook).
+        self.watch(choices, "scroll_y", self._mark_more, init=False)
+        self.watch(choices, "virtual_size", self._mark_more, init=False)
         self.query_one("#room", RoomLog).entries = tuple(transcript(self.run.session))
         if self._feedback_for is not None:
             self.query_one("#ended").display = False  # `_present` would have hidden it
@@ -206,6 +211,15 @@ class SessionScreen(Screen[None]):
     def _set_phase(self, phase: str) -> None:
         self.phase = phase
         self.refresh_bindings()
+        self.call_after_refresh(self._mark_more)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._mark_more)
+
+    def _mark_more(self) -> None:
+        choices = self.query_one("#choices", ChoiceList)
+        below = choices.display and choices.scroll_y < choices.max_scroll_y
+        self.query_one("#act").border_subtitle = "more choices below ↓" if below else ""
 
     def action_pick(self, shown: int) -> None:
         if self.phase == "choosing":
