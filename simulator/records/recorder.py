@@ -390,3 +390,6 @@ class RunRecorder:
 
     def on_reflections(self, texts: Mapping[str, str]) -> None:
         self.recorder.save_reflections(self.run_id, texts)
+
+    def on_abandon(self, session: Session) -> None:
+        self.recorder.abandon_run(self.run_id)

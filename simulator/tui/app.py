@@ -149,18 +149,33 @@ class GroupSimApp(App[None]):
         return getattr(self.screen, "run", None) is not None
 
     def _confirm_leaving(self, then: str, go) -> None:  # type: ignore[no-untyped-def]
-        """Ask before abandoning a run that is under way; `go()` if yes (or nothing to lose)."""
+        """Ask before abandoning a run that is under way; `go()` if yes (or nothing to lose).
+
+        A run left this way is marked abandoned in the records, so the next start does not
+        offer to resume what the trainee chose to leave (closing the app does not: that run
+        is offered again).
+        """
         run = self.current
         # The run's screen may be under an overlay (help, map, pause) when this is asked.
         on_stack = run is not None and any(getattr(s, "run", None) is run for s in self.screen_stack)
-        if run is None or not on_stack or run.session.finished or run.session.turn == 0:
+        if run is None or not on_stack or run.session.finished:
             go()
+            return
+
+        def leave() -> None:
+            problem = run.abandoned()
+            if problem:
+                self.notify(f"Could not record leaving the run: {problem}", severity="error", timeout=8)
+            go()
+
+        if run.session.turn == 0:
+            leave()
             return
         from simulator.tui.screens.confirm import ConfirmScreen
 
         self.push_screen(
             ConfirmScreen(f"Leave this run and {then}? The decisions made so far will not be debriefed.", yes="Leave"),
-            callback=lambda yes: go() if yes else None,
+            callback=lambda yes: leave() if yes else None,
         )
 
     # -- actions (also in the command palette) ---------------------------------------

@@ -31,8 +31,10 @@ class Observer(Protocol):
 
     def on_reflections(self, texts: Mapping[str, str]) -> None: ...
 
+    def on_abandon(self, session: Session) -> None: ...
 
-ObserverFactory = Callable[[Scenario, str, str, int], object]
+
+ObserverFactory = Callable[[Scenario, str, str, int, bool], object]
 """`factory(scenario, trainee, mode, seed, time_limits)` → an object with some of `Observer`'s methods."""
 
 
@@ -118,6 +120,12 @@ class Run:
 
     def reflections(self, texts: Mapping[str, str]) -> str | None:
         return self._tell("on_reflections", dict(texts))
+
+    def abandoned(self) -> str | None:
+        """The trainee left this run unfinished on purpose (restart, library): not to be offered again."""
+        if self.session.finished:
+            return None
+        return self._tell("on_abandon", self.session)
 
 
 class Stopwatch:

@@ -290,6 +290,35 @@ async def test_leaving_from_over_the_help_still_asks_first(tmp_path):
 
 
 @h.asynctest
+async def test_runs_left_on_purpose_are_not_offered_again(tmp_path):
+    # Restart and "Open library" leave a run unfinished on purpose: the records mark it
+    # abandoned, so the next `groupsim play` does not offer to resume it. A run the app
+    # was closed on stays active (that is what the resume prompt is for).
+    from simulator.records import Recorder, RunRecorder
+    from simulator.tui.screens.library import LibraryScreen
+
+    with Recorder(tmp_path / "r.db") as rec:
+        app = h.make(h.TINY, tmp_path, observe=RunRecorder.factory(rec))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("enter", "1", "enter")
+            first = app.current.observer.run_id
+            app.action_restart()
+            await pilot.pause()
+            await pilot.click("#yes")
+            await pilot.pause()
+            second = app.current.observer.run_id
+            assert second != first
+            app.action_open_library()  # no decision made yet: nothing to confirm
+            await pilot.pause()
+            assert isinstance(app.screen, LibraryScreen)
+            await pilot.press("enter", "enter", "1", "enter")
+            third = app.current.observer.run_id
+        statuses = {r: rec.run(r).status for r in (first, second, third)}
+        assert statuses == {first: "abandoned", second: "abandoned", third: "active"}
+        assert [i.id for i in rec.unfinished_runs()] == [third]
+
+
+@h.asynctest
 async def test_tiny_plays_through_every_kind_of_state(tmp_path):
     from simulator.tui.screens.debrief import DebriefScreen
 
