@@ -133,6 +133,24 @@ async def test_choices_that_do_not_fit_are_announced(tmp_path):
 
 
 @h.asynctest
+async def test_briefing_marks_what_is_chosen_with_more_than_colour(tmp_path):
+    # Textual's own radio buttons and check boxes draw the same mark on and off and differ
+    # by colour only; the briefing's show the mark only when the option is on.
+    app = h.make(h.BREACH, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        shown = h.visible(app)
+        assert "▐●▌ Practice" in shown and "▐ ▌ Assessment" in shown and "▐ ▌ Use time limits" in shown
+        await pilot.click("#timed")
+        await pilot.pause()
+        assert "▐✓▌ Use time limits" in h.visible(app) and app.screen.settings().timed
+        await pilot.click("#assessment")
+        await pilot.pause()
+        shown = h.visible(app)
+        assert "▐ ▌ Practice" in shown and "▐●▌ Assessment" in shown and app.screen.settings().mode == "assessment"
+
+
+@h.asynctest
 async def test_time_out_moves_to_on_timeout(tmp_path):
     from simulator.tui.widgets.countdown import Countdown
 

@@ -8,10 +8,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Footer, Input, RadioSet, Static
 
 from simulator.engine.model import Scenario
 from simulator.tui.run import Settings
+from simulator.tui.widgets.toggles import Check, Radio
 
 HEADING = "bold $text-accent"
 """A section heading's style (as `.section-heading` in app.tcss)."""
@@ -76,13 +77,13 @@ class BriefingScreen(Screen[Settings | None]):
                 yield Input(value=self._settings.trainee, placeholder="optional", id="trainee")
                 yield Static(Content("Mode"), classes="field-label")
                 with RadioSet(id="mode"):
-                    yield RadioButton("Practice", value=self._settings.mode == "practice", id="practice")
-                    yield RadioButton("Assessment", value=self._settings.mode == "assessment", id="assessment")
+                    yield Radio("Practice", value=self._settings.mode == "practice", id="practice")
+                    yield Radio("Assessment", value=self._settings.mode == "assessment", id="assessment")
                 # The mode's description and whether "time limits" is offered are set here, as
                 # they start, rather than after mounting (which would lay the screen out twice).
                 practice = self._settings.mode != "assessment"
                 yield Static(Content(MODE_HELP[practice]), id="mode-help")
-                timed = Checkbox("Use time limits", value=self._settings.timed, id="timed")
+                timed = Check("Use time limits", value=self._settings.timed, id="timed")
                 timed.display = practice
                 yield timed
                 with Horizontal(id="briefing-actions"):
@@ -92,12 +93,12 @@ class BriefingScreen(Screen[Settings | None]):
 
     @property
     def mode(self) -> str:
-        return "assessment" if self.query_one("#assessment", RadioButton).value else "practice"
+        return "assessment" if self.query_one("#assessment", Radio).value else "practice"
 
     def _describe_mode(self) -> None:
         practice = self.mode == "practice"
         self.query_one("#mode-help", Static).update(Content(MODE_HELP[practice]))
-        self.query_one("#timed", Checkbox).display = practice
+        self.query_one("#timed", Check).display = practice
 
     @on(RadioSet.Changed, "#mode")
     def _mode_changed(self) -> None:
@@ -107,7 +108,7 @@ class BriefingScreen(Screen[Settings | None]):
         return Settings(
             mode="assessment" if self.mode == "assessment" else "practice",
             trainee=self.query_one("#trainee", Input).value.strip(),
-            timed=self.query_one("#timed", Checkbox).value,
+            timed=self.query_one("#timed", Check).value,
         )
 
     @on(Button.Pressed, "#begin")
