@@ -2,19 +2,28 @@
 
 The ending and its text; "How did that feel?"; each decision with its rating, the
 recommended choice and what it changed; a chart of every meter; plus/delta; the
-objectives and the scenario's own questions. Export writes Markdown and JSON.
+objectives and the scenario's own questions. Export writes Markdown and JSON, or,
+in a browser (`groupsim serve`), sends them to the browser as downloads.
+
+What the trainee writes reaches the run's recorder while they write it: about a
+second after they stop typing, when they leave a box, and when the screen closes,
+so a closed terminal or a killed process loses at most the last second of it.
 """
 
 from __future__ import annotations
 
+import io
+import tempfile
+import time
 from pathlib import Path
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Button, Footer, Static, TextArea
 
 from simulator.tui.plot import Series
@@ -24,6 +33,14 @@ from simulator.tui.widgets.chart import MeterChart
 from simulator.tui.widgets.feedback import RATING_WORDS
 
 OUTCOME_WORDS = {"strong": "Strong outcome", "mixed": "Mixed outcome", "poor": "Poor outcome"}
+
+SAVE_AFTER_PAUSE_S = 1.0
+"""Reflections are saved this long after the last change (one write per pause, not per key)."""
+SAVE_WITHIN_S = 10.0
+"""...and at least this often while the trainee types without pausing."""
+
+# The MIME types the browser is told for each export (the JSON is the export's data, the Markdown its reading copy).
+DOWNLOAD_TYPES = {".md": "text/markdown", ".json": "application/json"}
 
 
 def _flat(text: str) -> str:
@@ -40,7 +57,15 @@ class DebriefScreen(Screen[None]):
         self.run = run
         self.export_dir = export_dir
         self.exported: tuple[Path, Path] | None = None
+        """The files Export last wrote (in a terminal)."""
+        self.sent: tuple[str, str] | None = None
+        """The names of the files Export last sent to the browser (under `groupsim serve`)."""
         self._texts: dict[str, str] = {}
+        self._saved: dict[str, str] = {}
+        """What the recorder was last given, by key."""
+        self._save_timer: Timer | None = None
+        self._unsaved_since: float | None = None
+        self._save_problem: str | None = None
 
     def compose(self) -> ComposeResult:
         s = self.run.session
@@ -140,15 +165,64 @@ class DebriefScreen(Screen[None]):
     def _written(self, event: TextArea.Changed) -> None:
         if event.text_area.id:
             self._texts[event.text_area.id] = event.text_area.text
+            self._save_soon()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        # Leaving a box (Tab, a click elsewhere, a button) saves what was written at once.
+        if isinstance(event.widget, TextArea):
+            self.save_reflections()
 
     def reflections(self) -> dict[str, str]:
         """What the trainee has written, by key (empty boxes left out)."""
         return {k: v for k, v in self._texts.items() if v.strip()}
 
+    def _save_soon(self) -> None:
+        """Save after a pause in typing; while typing goes on without one, every `SAVE_WITHIN_S`."""
+        now = time.monotonic()
+        if self._unsaved_since is None:
+            self._unsaved_since = now
+        elif now - self._unsaved_since >= SAVE_WITHIN_S:
+            self.save_reflections()
+            return
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(SAVE_AFTER_PAUSE_S, self.save_reflections, name="save-reflections")
+
+    def save_reflections(self) -> None:
+        """Give the recorder every reflection, if any changed since it was last given them.
+
+        A box emptied after it was saved is given as '' so the deleted words do not
+        stay in the records. The recorder replaces each prompt's text, so giving it
+        the same text again is harmless, but it is one database write: skipped.
+        """
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        self._unsaved_since = None
+        texts = {k: v if v.strip() else "" for k, v in self._texts.items()}
+        texts = {k: v for k, v in texts.items() if v or self._saved.get(k)}
+        if texts == self._saved:
+            return
+        problem = self.run.reflections(texts)
+        if problem is None:
+            self._saved = texts
+            self._save_problem = None
+        elif problem != self._save_problem:  # say so once, not on every pause in typing
+            self._save_problem = problem
+            self.notify(
+                f"Could not save your reflections to the records: {problem}. "
+                "They are still here; Export keeps a copy.",
+                severity="error",
+                timeout=10,
+            )
+
     def action_export(self) -> None:
+        self.save_reflections()
+        if self.app.is_web:
+            self._send_to_browser()
+            return
         s = self.run.session
         texts = self.reflections()
-        self.run.reflections(texts)
         try:
             md, js = write_exports(
                 s, self.export_dir, mode=self.run.settings.mode, trainee=self.run.settings.trainee, reflections=texts
@@ -162,11 +236,53 @@ class DebriefScreen(Screen[None]):
         result.display = True
         self.notify(f"Saved {md.name} and {js.name} in {md.parent}", title="Exported", timeout=8)
 
+    def _send_to_browser(self) -> None:
+        """Under `groupsim serve`: hand both exports to the trainee's browser as downloads.
+
+        The files are the ones `write_exports` writes, made in a temporary folder on
+        the server and read back, so nothing is left on the server's disk.
+        """
+        s = self.run.session
+        try:
+            with tempfile.TemporaryDirectory(prefix="groupsim-export-") as folder:
+                paths = write_exports(
+                    s,
+                    Path(folder),
+                    mode=self.run.settings.mode,
+                    trainee=self.run.settings.trainee,
+                    reflections=self.reflections(),
+                )
+                files = [(p.name, p.read_text(encoding="utf-8")) for p in paths]
+        except OSError as exc:
+            self.notify(f"Could not make the export files: {exc.strerror or exc}", severity="error", timeout=10)
+            return
+        for name, text in files:
+            key = self.app.deliver_text(
+                io.StringIO(text),
+                save_filename=name,
+                encoding="utf-8",
+                mime_type=DOWNLOAD_TYPES.get(Path(name).suffix, "text/plain"),
+                name=name,
+            )
+            if key is None:  # no driver to deliver through (the app is closing)
+                self.notify("Could not send the export files to your browser.", severity="error", timeout=10)
+                return
+        md_name, js_name = (name for name, _ in files)
+        self.sent = (md_name, js_name)
+        result = self.query_one("#export-result", Static)
+        result.update(
+            Content(
+                f"Sent to your browser: {md_name}, {js_name}\n"
+                "Look for them in your browser's downloads. If the browser asks whether this page "
+                "may download several files, allow it."
+            )
+        )
+        result.display = True
+        self.notify(f"Sent {md_name} and {js_name} to your browser", title="Exported", timeout=8)
+
     def on_unmount(self) -> None:
         # Whatever was written is kept with the records even if never exported.
-        texts = self.reflections()
-        if texts:
-            self.run.reflections(texts)
+        self.save_reflections()
 
     @on(Button.Pressed, "#export")
     def _export(self) -> None:
