@@ -24,6 +24,9 @@ from urllib.parse import urlsplit
 # Hosts that mean "every interface of this machine".
 WILDCARDS = ("0.0.0.0", "::")
 
+TEMPLATES = Path(__file__).with_name("serve_templates")
+"""The page's template folder: textual-serve's page, fetching nothing from other sites (its font comes from this server, not Google Fonts)."""
+
 
 def is_loopback(host: str) -> bool:
     """True when `host` names only this machine (127.0.0.0/8, ::1, localhost)."""
@@ -121,7 +124,8 @@ def make_server(command: str, host: str, port: int, *, public_url: str | None = 
     """A textual-serve `Server` that runs `command` per tab and refuses cross-site websockets.
 
     Unlike textual-serve's default, the page points its websocket at the address the
-    browser used (or `public_url`), so it works however the server is reached.
+    browser used (or `public_url`), so it works however the server is reached, and
+    it fetches nothing from other sites (see `TEMPLATES`), so it works offline.
     """
     import asyncio
 
@@ -219,7 +223,7 @@ def make_server(command: str, host: str, port: int, *, public_url: str | None = 
             process.kill()
             await process.wait()
 
-    return GroupsimServer(command, host=host, port=port, title="groupsim", public_url=fixed)
+    return GroupsimServer(command, host=host, port=port, title="groupsim", public_url=fixed, templates_path=TEMPLATES)
 
 
 def session(argv: list[str] | None = None) -> int:

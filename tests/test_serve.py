@@ -10,6 +10,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -19,13 +20,13 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
 
 from simulator.cli import main
-from simulator.serve import is_loopback, start_up_message
+from simulator.serve import TEMPLATES, is_loopback, make_server, start_up_message
 
 CHROMIUM = Path("/usr/bin/chromium")
 DEADLINE = 30.0  # seconds for anything one step may take on a slow machine
@@ -129,10 +130,40 @@ def test_port_in_use_is_a_clear_error_and_exit_1(tmp_path):
 
 
 # -- what it serves ---------------------------------------------------------------
+def _fetched(html: str) -> list[str]:
+    """Every address the page makes the browser fetch: src=, href= and CSS url(...)."""
+    return re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', html) + re.findall(r'url\(\s*"?([^")]*)"?\s*\)', html)
+
+
+def test_the_page_template_fetches_nothing_from_other_sites():
+    """On a training network without internet the page must still load, and tell no one else who opened it."""
+    textual_serve = pytest.importorskip("textual_serve")
+
+    server = make_server("true", "127.0.0.1", free_port())
+    assert Path(server.templates_path) == TEMPLATES
+    page = (TEMPLATES / "app_index.html").read_text(encoding="utf-8")
+    assert "googleapis" not in page and "gstatic" not in page
+    fetched = _fetched(page)
+    assert fetched and all(url.startswith("{{ config.static.url }}") for url in fetched), fetched
+    # Every value textual-serve fills into its own page is still filled into ours.
+    theirs = (Path(textual_serve.__file__).parent / "templates" / "app_index.html").read_text(encoding="utf-8")
+    placeholders = set(re.findall(r"\{\{\s*(.*?)\s*\}\}", theirs))
+    assert placeholders and placeholders <= set(re.findall(r"\{\{\s*(.*?)\s*\}\}", page))
+    # ...and the parts of the page textual.js looks for.
+    for needed in ('id="terminal"', "data-session-websocket-url=", "data-font-size=", "js/textual.js", "css/xterm.css"):
+        assert needed in page
+
+
 def test_serves_the_page_and_its_script(tmp_path):
     with serving(tmp_path) as (port, db, log, _proc):
         status, html = get(f"http://127.0.0.1:{port}/")
         assert status == 200
+        # Everything the page fetches comes from this server, and is there: no Google Fonts.
+        assert "googleapis" not in html
+        for url in _fetched(html):
+            assert url.startswith(f"http://127.0.0.1:{port}/static/"), url
+            assert get(url)[0] == 200, url
+        assert "<title>groupsim</title>" in html
         assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in html
         assert f'src="http://127.0.0.1:{port}/static/js/textual.js"' in html
         assert "<title>" not in html or "groupsim" in html
@@ -213,61 +244,131 @@ def test_each_tab_is_its_own_session_recording_to_one_database(tmp_path):
         assert runs() == [("Ada Tab", "practice"), ("Bea Tab", "practice")]
 
 
+@asynccontextmanager
+async def chromium(tmp_path: Path):
+    """Headless Chromium with one page; yields `call(method, **params)`, a DevTools call on that page."""
+    import aiohttp
+
+    profile = tempfile.mkdtemp(dir=tmp_path)
+    browser = subprocess.Popen(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", "--window-size=1280,800", "--remote-debugging-port=0", "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        active = Path(profile, "DevToolsActivePort")
+        end = time.monotonic() + DEADLINE
+        while not (active.exists() and len(active.read_text().splitlines()) >= 2):
+            assert time.monotonic() < end, "chromium did not start"
+            await asyncio.sleep(0.1)
+        devtools = int(active.read_text().splitlines()[0])
+        async with aiohttp.ClientSession() as client:
+            pages = await (await client.get(f"http://127.0.0.1:{devtools}/json")).json()
+            page = next(p for p in pages if p["type"] == "page")
+            async with client.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as cdp:
+                ids = iter(range(1, 1_000_000))
+
+                async def call(method: str, **params):  # type: ignore[no-untyped-def]
+                    n = next(ids)
+                    await cdp.send_json({"id": n, "method": method, "params": params})
+                    async for msg in cdp:
+                        data = json.loads(msg.data)
+                        if data.get("id") == n:
+                            assert "error" not in data, data
+                            return data.get("result")
+
+                yield call
+    finally:
+        browser.terminate()
+        try:
+            browser.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            browser.kill()
+
+
+async def open_app(call, url: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the page and wait for the app's first frame."""
+    end = time.monotonic() + 2 * DEADLINE
+    await call("Page.navigate", url=url)
+    # textual.js marks the body once the app's first bytes arrive.
+    check = "document.body && document.body.classList.contains('-first-byte')"
+    while not (await call("Runtime.evaluate", expression=check))["result"].get("value"):
+        assert time.monotonic() < end, "no frame from the app reached the page"
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(1.0)  # let the first frame paint
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 def test_a_headless_browser_shows_the_app(tmp_path):
     """Chromium opens the page and the app's frames arrive (a screenshot is kept in tmp_path)."""
-    aiohttp = pytest.importorskip("aiohttp")
+    pytest.importorskip("aiohttp")
 
     async def browse(url: str, png: Path) -> bool:
-        profile = tempfile.mkdtemp(dir=tmp_path)
-        browser = subprocess.Popen(
-            [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}", "--window-size=1280,800", "--remote-debugging-port=0", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        try:
-            active = Path(profile, "DevToolsActivePort")
-            end = time.monotonic() + DEADLINE
-            while not (active.exists() and len(active.read_text().splitlines()) >= 2):
-                assert time.monotonic() < end, "chromium did not start"
-                await asyncio.sleep(0.1)
-            devtools = int(active.read_text().splitlines()[0])
-            async with aiohttp.ClientSession() as client:
-                pages = await (await client.get(f"http://127.0.0.1:{devtools}/json")).json()
-                page = next(p for p in pages if p["type"] == "page")
-                async with client.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as cdp:
-                    ids = iter(range(1, 1_000_000))
-
-                    async def call(method: str, **params):  # type: ignore[no-untyped-def]
-                        n = next(ids)
-                        await cdp.send_json({"id": n, "method": method, "params": params})
-                        async for msg in cdp:
-                            data = json.loads(msg.data)
-                            if data.get("id") == n:
-                                return data.get("result")
-
-                    await call("Page.navigate", url=url)
-                    # textual.js marks the body once the app's first bytes arrive.
-                    check = "document.body && document.body.classList.contains('-first-byte')"
-                    while not (await call("Runtime.evaluate", expression=check))["result"].get("value"):
-                        assert time.monotonic() < end + DEADLINE, "no frame from the app reached the page"
-                        await asyncio.sleep(0.2)
-                    await asyncio.sleep(1.0)  # let the first frame paint
-                    shot = await call("Page.captureScreenshot", format="png")
-                    png.write_bytes(base64.b64decode(shot["data"]))
-                    return True
-        finally:
-            browser.terminate()
-            try:
-                browser.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                browser.kill()
+        async with chromium(tmp_path) as call:
+            await open_app(call, url)
+            shot = await call("Page.captureScreenshot", format="png")
+            png.write_bytes(base64.b64decode(shot["data"]))
+            return True
 
     with serving(tmp_path) as (port, _db, _log, _proc):
         png = tmp_path / "session.png"
         assert asyncio.run(asyncio.wait_for(browse(f"http://127.0.0.1:{port}/", png), 3 * DEADLINE))
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_export_in_a_browser_downloads_both_files_and_leaves_none_on_the_server(tmp_path):
+    """A trainee plays to the debrief in Chromium and presses Ctrl+S: the Markdown and the JSON both
+    arrive in the browser's downloads (neither is stopped as a pop-up), and nothing is written on the server."""
+    pytest.importorskip("aiohttp")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    breach = Path(__file__).resolve().parents[1] / "scenarios" / "confidentiality-breach.yaml"
+
+    async def play_and_export(url: str, db: Path) -> list[Path]:
+        async with chromium(tmp_path) as call:
+            await call("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(downloads))
+            # A page in a focused window, as a trainee's is: the briefing's name field keeps its focus.
+            await call("Emulation.setFocusEmulationEnabled", enabled=True)
+            await call("Page.bringToFront")
+            await open_app(call, url)
+            # Keys go to xterm's input box, as they do once a trainee clicks the page.
+            await call("Runtime.evaluate", expression="document.querySelector('.xterm-helper-textarea').focus()")
+
+            async def key(name: str, text: str, code: str, vk: int, modifiers: int = 0) -> None:
+                for kind in ("keyDown", "keyUp"):
+                    await call("Input.dispatchKeyEvent", type=kind, key=name, code=code, text=text if kind == "keyDown" else "",
+                               windowsVirtualKeyCode=vk, modifiers=modifiers)
+                await asyncio.sleep(0.3)
+
+            def status() -> str | None:
+                with sqlite3.connect(db) as conn:
+                    row = conn.execute("SELECT status FROM runs").fetchone()
+                return row and row[0]
+
+            for ch in "Eve":
+                await key(ch, ch, f"Key{ch.upper()}", ord(ch.upper()))
+            await key("Enter", "\r", "Enter", 13)
+            end = time.monotonic() + 2 * DEADLINE
+            while status() != "finished":  # the run is finished when the debrief opens
+                assert time.monotonic() < end, "the debrief was not reached"
+                await key("1", "1", "Digit1", 49)
+                await key("Enter", "\r", "Enter", 13)
+            await key("s", "", "KeyS", 83, modifiers=2)  # Ctrl+S: Export
+            while not (len(list(downloads.iterdir())) == 2 and not list(downloads.glob("*.crdownload"))):
+                assert time.monotonic() < end + DEADLINE, f"downloads: {sorted(p.name for p in downloads.iterdir())}"
+                await asyncio.sleep(0.2)
+            return sorted(downloads.iterdir())
+
+    with serving(tmp_path, str(breach)) as (port, db, _log, _proc):
+        js, md = asyncio.run(asyncio.wait_for(play_and_export(f"http://127.0.0.1:{port}/", db), 5 * DEADLINE))
+    assert md.suffix == ".md" and js.name == md.stem + ".json" and md.name.startswith("confidentiality-breach-")
+    assert md.read_text(encoding="utf-8").startswith("# When a Secret Leaves the Room\n")
+    data = json.loads(js.read_text(encoding="utf-8"))
+    assert data["trainee"] == "Eve" and data["ending"] is not None
+    # The server's working folder holds only what the test put there: no export files.
+    assert not list(tmp_path.rglob("groupsim-exports")) and not list(tmp_path.glob("*.md"))
 
 
 def test_stopping_the_server_ends_open_tabs_and_their_apps(tmp_path):
