@@ -142,8 +142,59 @@ def to_json(
     }
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_ANYWHERE = re.compile(r"[\\`*_~^$|]|\](?=[(\[:{])")
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_LINE_START = re.compile(r"^(?=[#>+\-=\[:])|^(\d{1,9})(?=[.)](?:[ \t]|$))")
+_CLOSING_HASHES = re.compile(r"(?<=[ \t])(?=#+$)")
+
+
+def escape_markdown(text: str) -> str:
+    """`text` as Markdown that a CommonMark renderer shows exactly as written.
+
+    Each line (lines end at CR, LF or CRLF, as in CommonMark) is escaped on its own
+    and the lines are joined with LF, so multi-line text keeps its line breaks: a
+    line break renders as a soft break and a blank line as a paragraph break. Whether
+    a line of the result starts a line of the document, follows a list marker or
+    `> `, sits inside `**...**` or in a GFM table cell, it renders as its text:
+
+    - no emphasis, code span, strikethrough, sub/superscript or math: backslash,
+      backtick, `*`, `_`, `~`, `^` and `$` are always backslash-escaped;
+    - no link, image, reference definition, footnote or task-list box: a `]`
+      followed by `(`, `[`, `:` or `{` is escaped, and so is a `[` starting a line;
+    - no raw HTML and no autolink: every `<` becomes `&lt;`, and an `&` that would
+      begin an entity or character reference becomes `&amp;`;
+    - no table cell boundary: `|` is always escaped;
+    - no block structure: spaces and tabs at either end of a line are dropped
+      (Markdown drops them anyway, but leading ones make code blocks and trailing
+      ones hard breaks); a line starting with `#`, `>`, `+`, `-`, `=`, `[`, `:` or
+      a list number (`1.`, `1)`) has that escaped, so it makes no heading, setext
+      underline, quote, list or thematic break; a trailing run of `#` after a space
+      is escaped, as it would close an ATX heading.
+
+    The rest of ASCII punctuation is left alone where it cannot matter, so plain
+    prose reads the same in the raw file.
+    """
+    out = []
+    for line in _LINE_END.split(text):
+        line = _ANYWHERE.sub(lambda m: "\\" + m.group(), line.strip(" \t"))
+        line = _ENTITY.sub("&amp;", line).replace("<", "&lt;")
+        line = _LINE_START.sub(lambda m: (m.group(1) or "") + "\\", line, count=1)
+        out.append(_CLOSING_HASHES.sub(r"\\", line, count=1))
+    return "\n".join(out)
+
+
+def _one_line(text: str) -> str:
+    """`text` on one line (its whitespace folded, as Markdown would), escaped."""
+    return escape_markdown(" ".join(text.split()))
+
+
 def _quote(text: str) -> str:
-    return "\n".join("> " + line if line else ">" for line in text.strip().splitlines()) or "> (nothing written)"
+    """`text` as a block quote, a line of the quote for each of its lines."""
+    text = text.strip()
+    if not text:
+        return "> (nothing written)"
+    return "\n".join("> " + line if line else ">" for line in escape_markdown(text).split("\n"))
 
 
 def to_markdown(
@@ -155,72 +206,74 @@ def to_markdown(
 ) -> str:
     """The run, its transcript and its debrief as a Markdown document.
 
-    Scenario text goes in as written: Markdown readers may style a stray `*`, but
-    nothing is lost, and the JSON export carries the exact text.
+    Every text from the scenario or the trainee goes through `escape_markdown`, so a
+    Markdown viewer shows it as written; only the document's own headings, lists,
+    quotes and table are Markdown. The JSON export carries the exact text.
     """
     sc = session.scenario
     texts = dict(reflections or {})
-    out: list[str] = [f"# {sc.title}", ""]
-    who = f"Trainee: {trainee}  \n" if trainee else ""
-    out.append(f"{who}Mode: {mode}  \nSeed: {session.seed}  \nScenario: {sc.id}")
+    md = _one_line
+    out: list[str] = [f"# {md(sc.title)}", ""]
+    who = f"Trainee: {md(trainee)}  \n" if trainee else ""
+    out.append(f"{who}Mode: {mode}  \nSeed: {session.seed}  \nScenario: {md(sc.id)}")
     out.append("")
     out.append("## Transcript")
     out.append("")
     for e in transcript(session):
         if e.kind == "title":
-            out += [f"### {e.text}", ""]
+            out += [f"### {md(e.text)}", ""]
         elif e.kind == "narration":
-            out += [" ".join(e.text.split()), ""]
+            out += [md(e.text), ""]
         elif e.kind == "line":
-            out += [f"**{sc.speaker_name(e.speaker)}:** {e.text}", ""]
+            out += [f"**{md(sc.speaker_name(e.speaker))}:** {md(e.text)}", ""]
         elif e.kind == "choice":
-            out += [f"**You:** {e.text}", ""]
+            out += [f"**You:** {md(e.text)}", ""]
         elif e.kind == "timeout":
-            out += [f"*{e.text}*", ""]
+            out += [f"*{md(e.text)}*", ""]
         elif e.kind == "ending":
-            out += [f"**Ending:** {e.text}", ""]
+            out += [f"**Ending:** {md(e.text)}", ""]
     out += ["## Debrief", ""]
     ending = session.ending
     if ending is not None:
-        out += [f"### The ending: {ending.title} ({ending.outcome})", ""]
+        out += [f"### The ending: {md(ending.title)} ({ending.outcome})", ""]
         if ending.debrief:
-            out += [" ".join(ending.debrief.split()), ""]
+            out += [md(ending.debrief), ""]
     else:
         out += ["The scenario was not finished.", ""]
     out += ["### Reaction", "", REFLECTION_PROMPTS["reaction"], "", _quote(texts.get("reaction", "")), ""]
     out += ["### Decisions", ""]
     for r in review(session):
-        out.append(f"{r.turn}. **{r.where}**")
+        out.append(f"{r.turn}. **{md(r.where)}**")
         if r.timed_out:
             out.append("   - You let the time run out.")
         else:
-            out.append(f"   - You chose: {r.chosen}")
+            out.append(f"   - You chose: {md(r.chosen)}")
             out.append(f"   - Rating: {r.rating}")
         if r.recommended and not r.took_recommended:
             for text in r.recommended:
-                out.append(f"   - Recommended here: {text}")
+                out.append(f"   - Recommended here: {md(text)}")
         if r.changes:
-            out.append("   - Changes: " + ", ".join(f"{label} {signed(d)}" for label, d in r.changes))
+            out.append("   - Changes: " + ", ".join(f"{md(label)} {signed(d)}" for label, d in r.changes))
         if r.feedback:
-            out.append(f"   - Why: {' '.join(r.feedback.split())}")
+            out.append(f"   - Why: {md(r.feedback)}")
         for _key, text in r.refs:
-            out.append(f"   - See: {text}")
+            out.append(f"   - See: {md(text)}")
     out.append("")
     out += ["### Meters", ""]
     data = series(session)
     header = "| | start | " + " | ".join(str(i) for i in range(1, session.turn + 1)) + " |"
     out += [header, "|" + "---|" * (session.turn + 2)]
     for k, values in data.items():
-        out.append(f"| {sc.label(k)} | " + " | ".join(str(v) for v in values) + " |")
+        out.append(f"| {md(sc.label(k))} | " + " | ".join(str(v) for v in values) + " |")
     out.append("")
     out += ["### Plus and delta", ""]
     out += [REFLECTION_PROMPTS["plus"], "", _quote(texts.get("plus", "")), ""]
     out += [REFLECTION_PROMPTS["delta"], "", _quote(texts.get("delta", "")), ""]
-    out += ["### Objectives", ""] + [f"- {o}" for o in sc.objectives] + [""]
+    out += ["### Objectives", ""] + [f"- {md(o)}" for o in sc.objectives] + [""]
     if sc.reflection:
         out += ["### Questions to reflect on", ""]
         for i, q in enumerate(sc.reflection):
-            out += [f"{i + 1}. {q}", "", _quote(texts.get(question_key(i), "")), ""]
+            out += [f"{i + 1}. {md(q)}", "", _quote(texts.get(question_key(i), "")), ""]
     return "\n".join(out).rstrip() + "\n"
 
 

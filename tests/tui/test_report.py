@@ -145,6 +145,258 @@ def test_export_of_an_unfinished_run(circle):
     assert to_json(s, mode="practice")["ending"] is None
 
 
+# -- Markdown escaping ---------------------------------------------------------------------
+#
+# Checked by rendering with a real CommonMark renderer (markdown-it-py, which Rich brings
+# with Textual) with GFM tables and strikethrough switched on: a text escaped and put in
+# its place must render to the same elements as a harmless placeholder there, and its
+# rendered text must be the original (whitespace folded, as Markdown folds it).
+
+HARD = [
+    "Use *stars*, _underscores_, __double__ and **bold**",
+    "# Not a heading",
+    "###### Nor this #",
+    "Closing hashes ##",
+    "1. Not a list",
+    "12) Nor this",
+    "> Not a quote",
+    "- Not a bullet",
+    "+ Nor this",
+    "* Nor this",
+    "---",
+    "===",
+    "- - -",
+    "___",
+    "`code` and ``more code``",
+    "```python",
+    "~~~",
+    "[a link](https://example.com) and ![an image](x.png)",
+    "[ref][1] and [1] and [^1]",
+    "[1]: https://example.com",
+    "[ ] not a task box",
+    "<b>bold</b> <script>alert(1)</script> <!-- c -->",
+    "<https://example.com> and <me@example.com>",
+    "<div>",
+    "a | b | c",
+    "AT&T, &amp;, &copy; and &#35;",
+    "back\\slash, \\*escaped\\* and a trailing \\",
+    "~~struck~~ ~sub~ ^sup^ $x^2$",
+    "    indented like code",
+    "\ttabbed",
+    "trailing double spaces  ",
+    ": a definition?",
+    "Don't look at me like that. The bus [b]never[/b] comes.",
+]
+MULTI = [
+    "Two spaces at the end  \nthen # more\n\n1. one\n- two\n+ three\n> four\n---\nlast line\n===\n"
+    "    code?\n<div>\nhtml?\n</div>\n[x]: /url\n\n\nend [x]",
+    "Setext?\n---",
+    "Setext?\n=",
+    "CRLF\r\n# next\rthird",
+]
+CONTEXTS = [
+    "{}",
+    "- {}",
+    "> {}",
+    "1. {}",
+    "# {}",
+    "### {}",
+    "**You:** {}",
+    "1. **{}**",
+    "*{}*",
+    "Trainee: {}  \nMode: practice",
+    "1. Late\n   - Why: {}",
+    "| {} | 50 |\n|---|---|",
+]
+
+
+def _render(markdown: str) -> tuple[list[str], str]:
+    """The element tags, in order, and the plain text (whitespace folded) of `markdown`."""
+    import html
+    import re
+
+    from markdown_it import MarkdownIt
+
+    out = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+    tags = re.findall(r"</?[A-Za-z][A-Za-z0-9]*", out)
+    return tags, " ".join(html.unescape(re.sub(r"<[^>]*>", " ", out)).split())
+
+
+class Placeholders:
+    """Stands a harmless placeholder in for each line of a text, and remembers the line."""
+
+    def __init__(self):
+        self.lines: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        import re
+
+        out = []
+        for line in re.split(r"\r\n|\r|\n", text):
+            if line.strip():
+                key = f"PLACEHOLDER{len(self.lines):03d}X"
+                self.lines[key] = " ".join(line.split())
+                line = key
+            out.append(line.strip())
+        return "\n".join(out)
+
+    def problems(self, markdown: str, placeheld: str) -> list[str]:
+        """How `markdown` renders differently from `placeheld` with the lines put back."""
+        tags, text = _render(markdown)
+        want_tags, want = _render(placeheld)
+        for key, line in self.lines.items():
+            want = want.replace(key, line)
+        out = []
+        if tags != want_tags:
+            out.append(f"elements {tags} != {want_tags}")
+        if text != want:
+            out.append(f"text {text!r} != {want!r}")
+        return out
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
+@pytest.mark.parametrize("text", HARD)
+def test_escaped_text_renders_as_written_in_every_place_the_export_puts_it(text, context):
+    from simulator.tui.report import escape_markdown
+
+    held = Placeholders()
+    assert held.problems(context.format(escape_markdown(text)), context.format(held(text))) == []
+
+
+@pytest.mark.parametrize("text", MULTI + ["\n".join(HARD)])
+def test_escaped_lines_stay_lines_and_render_as_written(text):
+    from simulator.tui.report import escape_markdown
+
+    held = Placeholders()
+    escaped = escape_markdown(text)
+    assert escaped.count("\n") == text.count("\n") - text.count("\r\n") + text.count("\r")
+    assert held.problems(escaped, held(text)) == []
+    quoted = "\n".join("> " + line if line else ">" for line in escaped.split("\n"))
+    assert held.problems(quoted, "\n".join("> " + line for line in held(text).split("\n"))) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("# x", "\\# x"),
+        ("Part two ##", "Part two \\##"),
+        ("1. x", "1\\. x"),
+        ("2) x", "2\\) x"),
+        ("> x", "\\> x"),
+        ("- x", "\\- x"),
+        ("+ x", "\\+ x"),
+        ("---", "\\---"),
+        ("===", "\\==="),
+        ("*a* _b_ `c` ~d~", "\\*a\\* \\_b\\_ \\`c\\` \\~d\\~"),
+        ("see [t](u) ![i](s) [r][1]", "see [t\\](u) ![i\\](s) [r\\][1]"),
+        ("[1]: /u", "\\[1\\]: /u"),
+        ("<b>x</b> &amp; &#35; AT&T", "&lt;b>x&lt;/b> &amp;amp; &amp;#35; AT&T"),
+        ("a | b", "a \\| b"),
+        ("a\\", "a\\\\"),
+        ("  a  \n    b\t", "a\nb"),
+        ("a\r\nb\rc", "a\nb\nc"),
+    ],
+)
+def test_escape_markdown_hard_cases(text, escaped):
+    from simulator.tui.report import escape_markdown
+
+    assert escape_markdown(text) == escaped
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Don't look at me like that. The bus [b]never[/b] comes.",
+        "Lì [i]Na[/i]",
+        "Ask Lì directly: what's it like for you?",
+        "...",
+        "3.5 hours, 50% of them (roughly); C# and F# - or so -- she said! \"Quoted\" = fine.",
+        "Week 2 of 6. 10 minutes in, 4 members.",
+    ],
+)
+def test_escape_markdown_leaves_plain_prose_alone(text):
+    from simulator.tui.report import escape_markdown
+
+    assert escape_markdown(text) == text
+
+
+def _nasty(circle_yaml: dict, fill) -> dict:
+    """`circle.yaml`'s data with every text the export shows replaced by `fill(next text)`."""
+    import copy
+    import itertools
+
+    pool = itertools.cycle(MULTI + HARD)
+    d = copy.deepcopy(circle_yaml)
+
+    def text():
+        return fill(next(pool))
+
+    d["title"] = text()
+    d["objectives"] = [text() for _ in d["objectives"]]
+    d["reflection"] = [text() for _ in d["reflection"]]
+    d["references"] = {k: text() for k in d["references"]}
+    for m in (*d["meters"].values(), *d["members"].values()):
+        m["label" if "label" in m else "name"] = text()
+    for st in d["states"].values():
+        for key in ("title", "narration"):
+            if key in st:
+                st[key] = text()
+        for line in st.get("lines", []):
+            (speaker,) = line
+            line[speaker] = text()
+        for c in st.get("choices", []):
+            c["text"], c["feedback"] = text(), text()
+        if "ending" in st:
+            st["ending"]["title"], st["ending"]["debrief"] = text(), text()
+    return d
+
+
+@pytest.mark.parametrize("picks", [(2, 1), ("timeout", 2)])
+def test_markdown_export_shows_every_text_as_written(picks, tmp_path):
+    import yaml
+
+    from simulator.authoring.loader import load_text
+    from simulator.engine import Session
+    from simulator.tui.report import to_json, to_markdown
+
+    data = yaml.safe_load(CIRCLE.read_text(encoding="utf-8"))
+    held = Placeholders()
+    runs = []
+    for fill in (lambda t: t, held):
+        scenario, diags = load_text(yaml.safe_dump(_nasty(data, fill), allow_unicode=True))
+        assert scenario is not None, diags
+        s = Session(scenario, seed=0)
+        for n in picks:
+            s.timeout() if n == "timeout" else s.choose(n)
+        texts = {"reaction": fill(MULTI[0]), "plus": fill(HARD[0]), "delta": fill("\n".join(HARD)), "question-1": ""}
+        runs.append((s, fill("Zoë *the* <b>trainee</b>  "), texts))
+    (nasty, trainee, texts), (placeheld, held_trainee, held_texts) = runs
+    assert nasty.finished
+    md = to_markdown(nasty, mode="practice", trainee=trainee, reflections=texts)
+    want = to_markdown(placeheld, mode="practice", trainee=held_trainee, reflections=held_texts)
+    assert held.problems(md, want) == []
+    assert len(held.lines) > 60  # every text made it into the comparison
+    # The JSON keeps the exact text.
+    exact = to_json(nasty, mode="practice", trainee=trainee, reflections=texts)
+    assert exact["trainee"] == trainee and exact["reflections"] == texts
+    assert exact["scenario"]["title"] == nasty.scenario.title == MULTI[0]
+
+
+def test_the_rendering_check_catches_unescaped_text(circle, monkeypatch):
+    """Without the escaping, the end-to-end check above fails: it is not vacuous."""
+    import simulator.tui.report as report
+
+    monkeypatch.setattr(report, "escape_markdown", lambda text: text)
+    held = Placeholders()
+    s = _played(circle)
+    texts = {"reaction": "\n".join(HARD), "plus": "See [a link](https://example.com), <b>bold</b>"}
+    md = report.to_markdown(s, mode="practice", trainee="*Zoë*", reflections=texts)
+    placeheld = {k: held(v) for k, v in texts.items()}
+    want = report.to_markdown(s, mode="practice", trainee=held("*Zoë*"), reflections=placeheld)
+    assert len(held.problems(md, want)) == 2  # both the elements and the text differ
+    assert {"<a", "<b", "<code", "<em", "<h6", "<hr", "<pre"} <= set(_render(md)[0]) - set(_render(want)[0])
+
+
 # -- plot ---------------------------------------------------------------------------------
 
 
