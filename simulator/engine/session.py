@@ -170,7 +170,7 @@ class Session:
             return state.choices
         ctx = self._ctx
         ctx.turn = len(self._history)
-        return tuple(c for c in state.choices if c.when is None or c.when.holds(ctx))
+        return tuple([c for c in state.choices if c.when is None or c.when.holds(ctx)])
 
     # -- acting ----------------------------------------------------------------
     def choose(self, number: int) -> Step:
