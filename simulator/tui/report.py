@@ -190,11 +190,19 @@ def _one_line(text: str) -> str:
 
 
 def _quote(text: str) -> str:
-    """`text` as a block quote, a line of the quote for each of its lines."""
+    """`text` as a block quote, a line of the quote for each of its lines.
+
+    A line followed by another ends in a backslash, CommonMark's hard line break, so
+    viewers keep the trainee's line breaks instead of running the lines together.
+    """
     text = text.strip()
     if not text:
         return "> (nothing written)"
-    return "\n".join("> " + line if line else ">" for line in escape_markdown(text).split("\n"))
+    lines = escape_markdown(text).split("\n")
+    out = []
+    for line, after in zip(lines, [*lines[1:], ""]):
+        out.append(f"> {line}\\" if line and after else f"> {line}" if line else ">")
+    return "\n".join(out)
 
 
 def to_markdown(

@@ -394,7 +394,7 @@ def test_the_rendering_check_catches_unescaped_text(circle, monkeypatch):
     placeheld = {k: held(v) for k, v in texts.items()}
     want = report.to_markdown(s, mode="practice", trainee=held("*Zoë*"), reflections=placeheld)
     assert len(held.problems(md, want)) == 2  # both the elements and the text differ
-    assert {"<a", "<b", "<code", "<em", "<h6", "<hr", "<pre"} <= set(_render(md)[0]) - set(_render(want)[0])
+    assert {"<a", "<b", "<code", "<em", "<h6", "<pre"} <= set(_render(md)[0]) - set(_render(want)[0])
 
 
 # -- plot ---------------------------------------------------------------------------------
@@ -512,3 +512,18 @@ def test_app_module_leaves_later_screens_unloaded():
         "assert not late, late"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_a_reflection_keeps_its_line_breaks_when_rendered():
+    # Each line the trainee wrote is a line in a viewer too (a hard break), and a blank
+    # line still starts a new paragraph; nothing else is added to the text.
+    from markdown_it import MarkdownIt
+
+    from simulator.tui.report import _quote
+
+    text = "I froze at first.\nThen I named it *out loud*.\n\nNext time: sooner.\\"
+    html = MarkdownIt("commonmark").render(_quote(text))
+    assert html == (
+        "<blockquote>\n<p>I froze at first.<br />\nThen I named it *out loud*.</p>\n"
+        "<p>Next time: sooner.\\</p>\n</blockquote>\n"
+    )
