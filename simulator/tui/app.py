@@ -351,7 +351,7 @@ def make_app(
         seed: a fixed seed for chance branches; None picks a new one for every run.
         observe: called as `observe(scenario, trainee, mode, seed, time_limits)` when a run starts;
             returns an object with any of `on_step`, `on_rewind`, `on_finish`,
-            `on_reflections` (see `simulator.tui.run.Observer`). For records.
+            `on_reflections`, `on_abandon` (see `simulator.tui.run.Observer`). For records.
         export_dir: where the debrief's exports go (default ./groupsim-exports).
         cursor_blink: False in tests, so snapshots are stable.
         delta_seconds: how long a change (+8 / −12) stays beside its bar.

@@ -2,9 +2,9 @@
 
 Pure Python (no Textual). A recorder (issue 6) plugs in as an `Observer`: the app is
 given a factory that is called once per run, after the briefing, with the scenario,
-the trainee's name, the mode, the seed and whether time limits are on, and returns an object with any of the
-methods below. Every call is guarded, so a failing recorder is reported to the
-trainee instead of ending their session.
+the trainee's name, the mode, the seed and whether time limits are on, and returns an
+object with any of the methods below. Every call is guarded, so a failing recorder is
+reported to the trainee instead of ending their session.
 """
 
 from __future__ import annotations
