@@ -151,6 +151,31 @@ async def test_briefing_marks_what_is_chosen_with_more_than_colour(tmp_path):
 
 
 @h.asynctest
+async def test_debrief_opens_on_the_ending_even_on_a_short_terminal(tmp_path):
+    # At 80x24 the strong ending's text fills the page: the debrief opens at its top (the
+    # outcome and the start of the text), not scrolled down to the first reflection box,
+    # and Tab brings "How did that feel?" into view with the keyboard in it.
+    from textual.widgets import TextArea
+
+    from simulator.tui.screens.debrief import DebriefScreen
+
+    app = h.make(h.BREACH, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        for n in h.BREACH_BEST:
+            await pilot.press(h.shown_key(app, n), "enter")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        assert "Strong outcome" in h.visible(app)
+        assert not isinstance(app.focused, TextArea)
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#reaction")
+        assert "How did that feel?" in h.visible(app) and "Strong outcome" not in h.visible(app)
+
+
+@h.asynctest
 async def test_time_out_moves_to_on_timeout(tmp_path):
     from simulator.tui.widgets.countdown import Countdown
 

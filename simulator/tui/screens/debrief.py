@@ -158,8 +158,19 @@ class DebriefScreen(Screen[None]):
             problem = self.run.finished()
             if problem:
                 self.notify(f"Could not record the ending: {problem}", severity="error", timeout=8)
-        self.query_one("#reaction", TextArea).focus()
-        self.query_one("#debrief-body", VerticalScroll).scroll_home(animate=False)
+        self.call_after_refresh(self._first_focus)
+
+    def _first_focus(self) -> None:
+        """Open at the top, on the ending. "How did that feel?" has the keyboard if it is in
+        view there; where it is not (a long ending on a short terminal), the page has it,
+        so the arrows scroll and Tab reaches the box, and nothing typed goes out of sight."""
+        body = self.query_one("#debrief-body", VerticalScroll)
+        reaction = self.query_one("#reaction", TextArea)
+        body.scroll_home(animate=False, immediate=True)
+        if reaction.region.bottom <= body.content_region.bottom:
+            reaction.focus(scroll_visible=False)
+        else:
+            body.focus(scroll_visible=False)
 
     @on(TextArea.Changed)
     def _written(self, event: TextArea.Changed) -> None:
