@@ -256,7 +256,8 @@ def _app_class() -> type:
                 yield Static(
                     plain(
                         f"Run {r['run']} · {app.shown_name(r['trainee']) or '(no name)'} · "
-                        f"{r['scenario_title'] or r['scenario']} (file version {r['digest'][:12]}) · {r['mode']} · "
+                        f"{r['scenario_title'] or r['scenario']} (file version {r['digest'][:12]}) · {r['mode']}"
+                        f"{' with time limits' if r['time_limits'] and r['mode'] == 'practice' else ''} · "
                         f"seed {r['seed']} · started {r['started'][:16].replace('T', ' ')} UTC"
                     ),
                     classes="summary",

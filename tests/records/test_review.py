@@ -17,9 +17,9 @@ from simulator.records import Recorder
 def store(tmp_path, tiny):
     rec = Recorder(tmp_path / "r.db")
 
-    def play(name, picks, seed=1, rewind_first=False, finish=True):
+    def play(name, picks, seed=1, rewind_first=False, finish=True, time_limits=False):
         s = Session(tiny, seed)
-        rid = rec.start_run(tiny, name, "practice", seed)
+        rid = rec.start_run(tiny, name, "practice", seed, time_limits)
         if rewind_first:
             rec.record_step(rid, s, s.choose(2), 900)
             s.rewind(0)
@@ -31,7 +31,7 @@ def store(tmp_path, tiny):
         return rid
 
     play("Ann [b]Smith[/b]", [1, 1], rewind_first=True)
-    play("Bo", [2, 2])
+    play("Bo", [2, 2], time_limits=True)
     play("Cy", [1], finish=False)
     rec.save_reflections(1, {"reaction": "Tense at first.", "plus": "I named it.", "delta": "Slow down.",
                              "question-1": "Bo's silence.", "question-9": "", })
@@ -68,6 +68,7 @@ def test_runs_table_filters_and_opens_a_transcript(store):
             await pilot.press("enter")
             await pilot.pause()
             shown = texts(app.screen)
+            assert " · practice · seed 1 · " in shown  # Ann practised without time limits
             assert "Chose 2: Change the subject.  [harmful]  (taken back by a rewind)" in shown
             assert "↶ Rewound to the start" in shown
             assert "Chose 1: Name what is happening in the room.  [recommended]" in shown
@@ -78,6 +79,13 @@ def test_runs_table_filters_and_opens_a_transcript(store):
             await pilot.press("escape")
             await pilot.pause()
             assert app.screen.query_one("#runs", DataTable).row_count == 3
+            table = app.screen.query_one("#runs", DataTable)
+            table.move_cursor(row=1)  # Bo, who asked for time limits in practice
+            await pilot.press("enter")
+            await pilot.pause()
+            assert " · practice with time limits · seed 1 · " in texts(app.screen)
+            await pilot.press("escape")
+            await pilot.pause()
 
     asyncio.run(go())
 
