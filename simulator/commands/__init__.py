@@ -10,8 +10,31 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+
     from simulator.authoring.library import Found
     from simulator.engine.model import Scenario
+
+
+TARGET_HELP = "a scenario file, a folder of scenarios, or a shipped scenario's id (default: the shipped library)"
+
+
+def add_target_argument(p: argparse.ArgumentParser) -> None:
+    """The optional TARGET of the commands that open the trainee's app (`play`, `serve`)."""
+    p.add_argument("target", nargs="?", metavar="TARGET", help=TARGET_HELP)
+
+
+def _resolve(target: str | None) -> list[Found] | None:
+    """`library.resolve(target)`, or None after printing why it names nothing readable."""
+    from simulator.authoring.diagnostics import ScenarioError
+    from simulator.authoring.library import resolve
+
+    try:
+        return resolve(target)
+    except ScenarioError as exc:
+        for d in exc.diagnostics:
+            print(d, file=sys.stderr)
+        return None
 
 
 def load_one(target: str, command: str) -> tuple[Scenario | None, int]:
@@ -20,14 +43,8 @@ def load_one(target: str, command: str) -> tuple[Scenario | None, int]:
     Returns the scenario and 0, or None and the exit status after printing why to
     standard error: 1 when it is missing or has errors, 2 when it names a folder.
     """
-    from simulator.authoring.diagnostics import ScenarioError
-    from simulator.authoring.library import resolve
-
-    try:
-        found = resolve(target)
-    except ScenarioError as exc:
-        for d in exc.diagnostics:
-            print(d, file=sys.stderr)
+    found = _resolve(target)
+    if found is None:
         return None, 1
     if len(found) != 1:
         print(f"groupsim {command}: '{target}' is a folder; give one scenario file", file=sys.stderr)
@@ -46,14 +63,8 @@ def load_many(target: str | None, command: str) -> tuple[list[Found] | None, int
 
     Returns the list and 0, or None and 1 after printing why to standard error.
     """
-    from simulator.authoring.diagnostics import ScenarioError
-    from simulator.authoring.library import resolve
-
-    try:
-        found = resolve(target)
-    except ScenarioError as exc:
-        for d in exc.diagnostics:
-            print(d, file=sys.stderr)
+    found = _resolve(target)
+    if found is None:
         return None, 1
     if not found:
         print(f"groupsim {command}: no scenario files (*.yaml) in {target or 'the shipped library'}", file=sys.stderr)

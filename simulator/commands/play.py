@@ -23,12 +23,9 @@ HELP = "rehearse a scenario in the terminal app (start here)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "target",
-        nargs="?",
-        metavar="TARGET",
-        help="a scenario file, a folder of scenarios, or a shipped scenario's id (default: the shipped library)",
-    )
+    from simulator.commands import add_target_argument
+
+    add_target_argument(p)
     p.add_argument("--seed", type=int, default=None, help="fix the seed for chance branches (default: a new one each run)")
     p.add_argument(
         "--export-dir",

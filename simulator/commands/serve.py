@@ -30,12 +30,9 @@ def _port(text: str) -> int:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "target",
-        nargs="?",
-        metavar="TARGET",
-        help="a scenario file, a folder of scenarios, or a shipped scenario's id (default: the shipped library)",
-    )
+    from simulator.commands import add_target_argument
+
+    add_target_argument(p)
     p.add_argument("--host", default="127.0.0.1",
                    help="the address to listen on (default: 127.0.0.1, this computer only; 0.0.0.0 for every interface)")
     p.add_argument("--port", type=_port, default=8000, help="the port to listen on (default: 8000)")
