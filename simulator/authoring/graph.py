@@ -134,25 +134,17 @@ def _node_lines(st: State) -> list[str]:
 # -- Graphviz DOT --------------------------------------------------------------------
 
 
+_NO_CONTROLS = {c: None for c in (*range(0x20), 0x7F)}
+"""Control characters dropped from labels (line breaks are given their own escape)."""
+
+_DOT_ESCAPES = str.maketrans({**_NO_CONTROLS, "\\": "\\\\", "&": "&amp;", '"': '\\"', "\n": "\\n"})
+
+
 def dot_quote(text: str) -> str:
     """`text` as a DOT double-quoted string: backslashes and quotes escaped, line breaks
     as DOT's centred-line escape, `&` as `&amp;` (Graphviz reads character entities such
     as `&lt;` in every label), other control characters dropped."""
-    out = []
-    for ch in text:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == "&":
-            out.append("&amp;")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch < " " or ch == "\x7f":
-            continue
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + text.translate(_DOT_ESCAPES) + '"'
 
 
 def _dot_label(lines: list[str]) -> str:
@@ -204,32 +196,16 @@ def to_dot(s: Scenario, route: Route | None = None) -> str:
 # -- Mermaid -------------------------------------------------------------------------
 
 
+_MERMAID_ESCAPES = str.maketrans({
+    **_NO_CONTROLS, "#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "|": "#124;", "`": "#96;",
+    "\n": "<br>",
+})
+
+
 def mermaid_text(text: str) -> str:
     """`text` for inside a Mermaid double-quoted label: characters Mermaid reads as
     syntax or markup become its entity codes (#quot; and friends), line breaks <br>."""
-    out = []
-    for ch in text:
-        if ch == "#":
-            out.append("#35;")
-        elif ch == '"':
-            out.append("#quot;")
-        elif ch == "<":
-            out.append("#lt;")
-        elif ch == ">":
-            out.append("#gt;")
-        elif ch == "&":
-            out.append("#amp;")
-        elif ch == "|":
-            out.append("#124;")
-        elif ch == "`":
-            out.append("#96;")
-        elif ch == "\n":
-            out.append("<br>")
-        elif ch < " " or ch == "\x7f":
-            continue
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + text.translate(_MERMAID_ESCAPES) + '"'
 
 
 def to_mermaid(s: Scenario, route: Route | None = None) -> str:
