@@ -243,8 +243,9 @@ def session(argv: list[str] | None = None) -> int:
 
     found = resolve(args.target)
     with Recorder(args.db) as recorder:
-        make_app(found, observe=RunRecorder.factory(recorder)).run()
-    return 0
+        app = make_app(found, observe=RunRecorder.factory(recorder))
+        app.run()
+    return app.return_code or 0
 
 
 if __name__ == "__main__":

@@ -63,8 +63,9 @@ def run(args: argparse.Namespace) -> int:
         from simulator.tui.app import make_app
 
         # A file that does not load yet opens on the library, its errors listed; a save that fixes it reloads.
-        make_app(found, seed=args.seed, export_dir=args.export_dir, watch=Path(args.target)).run()
-        return 0
+        app = make_app(found, seed=args.seed, export_dir=args.export_dir, watch=Path(args.target))
+        app.run()
+        return app.return_code or 0
 
     from simulator.records import Recorder, RecordsError, RunRecorder
 
@@ -85,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
             found, seed=args.seed, export_dir=args.export_dir, observe=RunRecorder.factory(recorder), resume=resumed
         )
         app.run()
-    return 0
+    # Textual prints an uncaught error's traceback and sets a non-zero return code.
+    return app.return_code or 0
 
 
 def _watch_usage(target: str | None) -> str | None:

@@ -51,8 +51,9 @@ def run(args: argparse.Namespace) -> int:
         print("groupsim review: needs a terminal; for the same data as text use 'groupsim report'", file=sys.stderr)
         return 2
     with store:
-        make_app(store, trainee=args.trainee, scenario=args.scenario, anonymise=args.anonymise).run()
-    return 0
+        app = make_app(store, trainee=args.trainee, scenario=args.scenario, anonymise=args.anonymise)
+        app.run()
+    return int(app.return_code or 0)
 
 
 def make_app(store: Any, *, trainee: str | None = None, scenario: str | None = None, anonymise: bool = False) -> Any:

@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import os
-import re
 import signal
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -25,69 +22,15 @@ termios = pytest.importorskip("termios")
 
 HERE = Path(__file__).resolve().parent
 TINY = HERE.parent / "fixtures" / "valid" / "tiny.yaml"
-ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]|\x1b\][^\x07]*\x07")
+_spec = importlib.util.spec_from_file_location("terminal", HERE.parent / "terminal.py")
+term_mod = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(term_mod)  # type: ignore[union-attr]
+wait_until = term_mod.wait_until
 
 
-class Terminal:
-    """`groupsim play` on a 100x30 pseudo-terminal: type into it, read what it printed."""
-
-    def __init__(self, *args: str) -> None:
-        import struct
-
-        self.master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-        exe = Path(sys.executable).with_name("groupsim")
-        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "simulator"]
-        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30", "GROUPSIM_DB": ""}
-        env.pop("TEXTUAL", None)
-        self.proc = subprocess.Popen(
-            [*cmd, "play", *args], stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True
-        )
-        os.close(slave)
-        self._out = bytearray()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        while True:
-            try:
-                data = os.read(self.master, 65536)
-            except OSError:
-                return
-            if not data:
-                return
-            self._out += data
-
-    @property
-    def text(self) -> str:
-        return ANSI.sub("", self._out.decode("utf-8", "replace"))
-
-    def type(self, keys: str) -> None:
-        os.write(self.master, keys.encode())
-
-    def wait_for(self, what: str, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while what not in self.text:
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"never saw {what!r}; the terminal showed:\n{self.text[-3000:]}")
-            time.sleep(0.05)
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        try:
-            os.close(self.master)
-        except OSError:
-            pass
-
-
-def wait_until(check, timeout: float = 20, what: str = "") -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+def Terminal(*args: str):  # type: ignore[no-untyped-def]
+    """`groupsim play ARGS` on a 100x30 pseudo-terminal."""
+    return term_mod.Terminal(term_mod.groupsim_argv("play", *args))
 
 
 def decisions(db: Path) -> list[tuple[int, int | None]]:

@@ -76,6 +76,7 @@ class LibraryScreen(Screen[None]):
         # Playable scenarios first; files that cannot be played after them, still listed.
         self._found = [f for f in found if f.scenario is not None] + [f for f in found if f.scenario is None]
         self._shown: list[Found] = []
+        """What the list shows now, in its order."""
 
     def compose(self) -> ComposeResult:
         yield Static(Content("groupsim · scenario library"), id="library-title", classes="screen-title")
@@ -100,7 +101,9 @@ class LibraryScreen(Screen[None]):
         ol = self.query_one("#scenarios", OptionList)
         self._shown = [f for f in self._found if matches(f, query)]
         ol.clear_options()
-        ol.add_options(Option(_prompt(f)) for f in self._shown)
+        # Each option's id is the scenario's place in `_found`, which never changes: a
+        # message about an option names it whatever the list has become since.
+        ol.add_options(Option(_prompt(f), id=str(self._found.index(f))) for f in self._shown)
         if self._shown:
             ol.highlighted = 0
             self._preview(self._shown[0])  # now, for the first frame, not when the highlight's message arrives
@@ -114,8 +117,8 @@ class LibraryScreen(Screen[None]):
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
         ol = self.query_one("#scenarios", OptionList)
-        if ol.highlighted is not None:
-            self._open(ol.highlighted)
+        if ol.highlighted_option is not None:
+            self._open(ol.highlighted_option)
 
     def action_move(self, delta: int) -> None:
         ol = self.query_one("#scenarios", OptionList)
@@ -131,16 +134,21 @@ class LibraryScreen(Screen[None]):
 
     @on(OptionList.OptionHighlighted, "#scenarios")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self._preview(self._shown[event.option_index])
+        # The message may come from a list that typing has refiltered since it was sent
+        # (two keys at once): preview what is highlighted now, not the message's index.
+        option = self.query_one("#scenarios", OptionList).highlighted_option
+        if option is not None:
+            self._preview(self._found_for(option))
 
     @on(OptionList.OptionSelected, "#scenarios")
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        self._open(event.option_index)
+        self._open(event.option)
 
-    def _open(self, index: int) -> None:
-        if not 0 <= index < len(self._shown):
-            return
-        found = self._shown[index]
+    def _found_for(self, option: Option) -> Found:
+        return self._found[int(option.id or 0)]
+
+    def _open(self, option: Option) -> None:
+        found = self._found_for(option)
         if found.scenario is None:
             self.notify(f"{found.path.name} cannot be played: {first_error(found)}", severity="warning")
             return

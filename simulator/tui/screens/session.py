@@ -175,7 +175,8 @@ class SessionScreen(Screen[None]):
 
     @on(ChoiceList.ChoiceMade)
     def _choice_made(self, event: ChoiceList.ChoiceMade) -> None:
-        if self.phase != "choosing":
+        # A pick from a list this screen has since replaced (two keys at once) is not a choice here.
+        if self.phase != "choosing" or not any(c is event.choice for c in self.run.session.choices()):
             return
         elapsed = self._stopwatch.elapsed_ms()
         step = self.run.session.choose(event.number)

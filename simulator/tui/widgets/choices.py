@@ -21,8 +21,14 @@ class ChoiceList(OptionList):
     class ChoiceMade(Message):
         """A choice was picked (by key, Enter or click)."""
 
-        number: int
-        """The choice's authored number (its place in the file), not its place on screen."""
+        choice: Choice
+        """The choice picked (the scenario's own object: a screen can tell a message about
+        a list it has since replaced by checking the choice is still on offer)."""
+
+        @property
+        def number(self) -> int:
+            """The choice's authored number (its place in the file), not its place on screen."""
+            return self.choice.number
 
     choices: reactive[tuple[Choice, ...]] = reactive((), init=False, always_update=True)
     """What is on offer now, in authored order."""
@@ -41,10 +47,14 @@ class ChoiceList(OptionList):
         if not 1 <= shown <= len(self.choices):
             return False
         self.highlighted = shown - 1
-        self.post_message(self.ChoiceMade(self.choices[shown - 1].number))
+        self.post_message(self.ChoiceMade(self.choices[shown - 1]))
         return True
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.post_message(self.ChoiceMade(self.choices[event.option_index].number))
+        # The option's id names its choice, whatever the list shows by the time this arrives.
+        number = int((event.option.id or "choice-0").removeprefix("choice-"))
+        choice = next((c for c in self.choices if c.number == number), None)
+        if choice is not None:
+            self.post_message(self.ChoiceMade(choice))
