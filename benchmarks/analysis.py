@@ -44,14 +44,18 @@ def best_of(fn, repeat: int, clock=time.perf_counter) -> float:
 def shipped(repeat: int) -> None:
     paths = sorted((ROOT / "scenarios").glob("*.yaml"))
     wall = cpu = 0.0
-    print(f"1. Exact analysis of the {len(paths)} shipped scenarios (best of {repeat}; load average {os.getloadavg()[0]:.1f}):")
+    print(
+        f"1. Exact analysis of the {len(paths)} shipped scenarios (best of {repeat}; load average {os.getloadavg()[0]:.1f}):"
+    )
     for p in paths:
         s = load(p)
         a = analyze(s)
         t = best_of(lambda s=s: analyze(s), repeat)
         c = best_of(lambda s=s: analyze(s), repeat, time.process_time)
         wall, cpu = wall + t, cpu + c
-        print(f"   {p.name:34} {t * 1000:7.1f} ms wall {c * 1000:7.1f} ms CPU  {a.configurations:>7,} configurations ({a.mode})")
+        print(
+            f"   {p.name:34} {t * 1000:7.1f} ms wall {c * 1000:7.1f} ms CPU  {a.configurations:>7,} configurations ({a.mode})"
+        )
     verdict = "meets" if wall < 1.0 else "MISSES"
     print(f"   all together: {wall:.3f} s wall, {cpu:.3f} s CPU  ({verdict} the target of 1 s on the wall clock)\n")
 
@@ -64,7 +68,9 @@ def generated_random(repeat: int) -> Scenario:
     verdict = "meets" if t < 10 else "MISSES"
     a = analyze(s, force_random=True, runs=runs, seed=0)
     decisions = sum(len(p.moves) for p in (a.best, a.worst) if p) / 2
-    print(f"2. Random analysis, {runs:,} playthroughs of a generated {len(s.states):,}-state scenario (best of {repeat}):")
+    print(
+        f"2. Random analysis, {runs:,} playthroughs of a generated {len(s.states):,}-state scenario (best of {repeat}):"
+    )
     print(f"   {t:.3f} s  ({verdict} the target of 10 s); about {decisions:.0f} decisions per playthrough")
     print(f"   (its exact analysis, for comparison: {best_of(lambda: analyze(s), 1):.3f} s)\n")
     return s
@@ -76,7 +82,8 @@ def plain_graph(s: Scenario) -> dict:
     for sid, st in s.states.items():
         graph[sid] = {
             "choices": [
-                (c.when, [(e.target, e.amount, e.fair, *s.bounds(e.target)) for e in c.effects], c.goto) for c in st.choices
+                (c.when, [(e.target, e.amount, e.fair, *s.bounds(e.target)) for e in c.effects], c.goto)
+                for c in st.choices
             ],
             "next": [(b.when, b.chance, b.goto) for b in st.next],
             "end": st.ending is not None,
@@ -85,7 +92,7 @@ def plain_graph(s: Scenario) -> dict:
 
 
 class _Ctx:
-    __slots__ = ("values", "flags", "visited", "chosen", "turn")
+    __slots__ = ("chosen", "flags", "turn", "values", "visited")
 
 
 def bare_steps(s: Scenario, graph: dict, seconds: float) -> tuple[int, float]:

@@ -33,7 +33,9 @@ def generate(n_states: int, seed: int = 1) -> str:
     ]
     outcomes = ["strong", "mixed", "poor"]
     for i in range(n_mid):
-        later = lambda: f"s{rng.randrange(i + 1, n_mid)}" if i + 1 < n_mid and rng.random() < 0.85 else f"e{rng.randrange(n_end)}"  # noqa: E731
+        later = lambda: (
+            f"s{rng.randrange(i + 1, n_mid)}" if i + 1 < n_mid and rng.random() < 0.85 else f"e{rng.randrange(n_end)}"
+        )
         # The first way out of every state leads to the next one, so every state is reachable.
         following = f"s{i + 1}" if i + 1 < n_mid else "e0"
         if i % 10 == 9:
@@ -47,11 +49,21 @@ def generate(n_states: int, seed: int = 1) -> str:
                 f"      - goto: {later()}",
             ]
             continue
-        out += [f"  s{i}:", f"    title: Moment {i}", "    narration: The group waits for you to respond.",
-                "    lines:", "      - ana: What now?", "    choices:"]
+        out += [
+            f"  s{i}:",
+            f"    title: Moment {i}",
+            "    narration: The group waits for you to respond.",
+            "    lines:",
+            "      - ana: What now?",
+            "    choices:",
+        ]
         for k, rating in enumerate(("recommended", "acceptable", "harmful")):
             d = rng.randint(1, 9)
-            effects = f"{{trust: +{d}, cohesion: \"%+{d * 3}\", ana: -{d}}}" if rating != "harmful" else f"{{trust: -{d}, cohesion: -{d}, ben: -{d}}}"
+            effects = (
+                f'{{trust: +{d}, cohesion: "%+{d * 3}", ana: -{d}}}'
+                if rating != "harmful"
+                else f"{{trust: -{d}, cohesion: -{d}, ben: -{d}}}"
+            )
             out += [
                 f"      - text: Option {k + 1} at moment {i}.",
                 f"        rating: {rating}",
@@ -64,7 +76,10 @@ def generate(n_states: int, seed: int = 1) -> str:
             if k == 0 and i % 5 == 0:
                 out.append("        set: [named]")
     for j in range(n_end):
-        out += [f"  e{j}:", f"    ending: {{outcome: {outcomes[j % 3]}, title: Ending {j}, debrief: What made the difference.}}"]
+        out += [
+            f"  e{j}:",
+            f"    ending: {{outcome: {outcomes[j % 3]}, title: Ending {j}, debrief: What made the difference.}}",
+        ]
     return "\n".join(out) + "\n"
 
 

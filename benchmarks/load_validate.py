@@ -18,10 +18,10 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate  # noqa: E402
+from generate import generate
 
-from simulator.authoring.loader import load_text  # noqa: E402
-from simulator.authoring.validate import warnings  # noqa: E402
+from simulator.authoring.loader import load_text
+from simulator.authoring.validate import warnings
 
 
 def best_of(fn, repeat: int = 5) -> float:
@@ -70,11 +70,15 @@ def main() -> None:
     print(f"  libyaml parse (yaml.load, CSafeLoader)   {baseline * 1000:8.0f} ms   1.00x")
     print(f"  groupsim load                            {loaded * 1000:8.0f} ms   {loaded / baseline:.2f}x")
     print(f"  groupsim validate (graph + conditions)   {validated * 1000:8.0f} ms   {validated / baseline:.2f}x")
-    print(f"  load + validate                          {both * 1000:8.0f} ms   {both / baseline:.2f}x   (target < 2.00x)")
+    print(
+        f"  load + validate                          {both * 1000:8.0f} ms   {both / baseline:.2f}x   (target < 2.00x)"
+    )
 
     # `groupsim --help`: the console script's start-up against a bare interpreter.
     helped, bare, heavy = help_startup()
-    print(f"  groupsim --help                          {helped * 1000:8.0f} ms   (bare python {bare * 1000:.0f} ms; target < 150 ms)")
+    print(
+        f"  groupsim --help                          {helped * 1000:8.0f} ms   (bare python {bare * 1000:.0f} ms; target < 150 ms)"
+    )
     print(f"  heavy modules imported by --help: {heavy}")
 
 

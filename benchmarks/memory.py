@@ -83,7 +83,10 @@ def peak(mode: str, path: Path, *, gc_on: bool = False) -> tuple[float, float]:
     """(peak RSS in MiB, seconds spent in the measured step) of a fresh process doing `mode`."""
     done = subprocess.run(
         [sys.executable, __file__, "--child", mode, str(path)] + (["--gc"] if gc_on else []),
-        capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(HERE.parent)},
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(HERE.parent)},
     )
     kib, seconds = done.stdout.split()
     return int(kib) / 1024, float(seconds)
@@ -115,14 +118,18 @@ def main() -> None:
         return
     r = measure(args.states, validate=args.validate, gc_on=args.gc)
     floor = r["floor"][0]  # type: ignore[index]
-    print(f"{r['states']:,} states, {r['megabytes']:.1f} MiB of YAML (generated in {r['generate_s']:.1f} s); "
-          f"peak RSS (VmHWM), GC {'on' if args.gc else 'off'}")
+    print(
+        f"{r['states']:,} states, {r['megabytes']:.1f} MiB of YAML (generated in {r['generate_s']:.1f} s); "
+        f"peak RSS (VmHWM), GC {'on' if args.gc else 'off'}"
+    )
     print(f"  floor (interpreter, imports, the text)   {floor:8.0f} MiB")
     base = r["yaml"][0] - floor  # type: ignore[index]
     for mode in MODES[1:]:
         if mode in r:
             mib, seconds = r[mode]  # type: ignore[misc]
-            print(f"  {mode:<15} +{mib - floor:7.0f} MiB above the floor  {(mib - floor) / base:5.2f}x   ({seconds:.1f} s)")
+            print(
+                f"  {mode:<15} +{mib - floor:7.0f} MiB above the floor  {(mib - floor) / base:5.2f}x   ({seconds:.1f} s)"
+            )
 
 
 if __name__ == "__main__":

@@ -66,14 +66,26 @@ def load_and_validate(n: int, repeat: int) -> Row:
     both = m["load"] + m["validate"]
     ratio = both / m["libyaml"]
     target, ok = ("< 2x", ratio < 2) if n == 10_000 else ("(< 2x at 10,000)", None)
-    return Row(f"load + validate, {n:,} states", f"{ms(both)} ({ms(m['load'])} + {ms(m['validate'])})",
-               f"libyaml parse {ms(m['libyaml'])}", ratio, target, verdict(ok))
+    return Row(
+        f"load + validate, {n:,} states",
+        f"{ms(both)} ({ms(m['load'])} + {ms(m['validate'])})",
+        f"libyaml parse {ms(m['libyaml'])}",
+        ratio,
+        target,
+        verdict(ok),
+    )
 
 
 def cli_help(runs: int) -> Row:
     helped, bare, heavy = load_validate.help_startup(runs)
-    return Row("groupsim --help", f"{ms(helped)}, imports {heavy}", f"bare python {ms(bare)}", helped / bare,
-               "< 150 ms", verdict(helped < 0.150))
+    return Row(
+        "groupsim --help",
+        f"{ms(helped)}, imports {heavy}",
+        f"bare python {ms(bare)}",
+        helped / bare,
+        "< 150 ms",
+        verdict(helped < 0.150),
+    )
 
 
 def generated(n: int) -> Scenario:
@@ -97,8 +109,14 @@ def engine_vs_bare(s: Scenario, repeat: int) -> tuple[Row, float]:
         n, t = analysis_bench.engine_steps(s, 1.0)
         engine = max(engine, n / t)
     ratio = bare / engine
-    return Row(f"engine decisions, {len(s.states):,}-state generated", per_second(engine),
-               f"bare dict walk {per_second(bare)}", ratio, "<= 3x", verdict(ratio <= 3)), bare
+    return Row(
+        f"engine decisions, {len(s.states):,}-state generated",
+        per_second(engine),
+        f"bare dict walk {per_second(bare)}",
+        ratio,
+        "<= 3x",
+        verdict(ratio <= 3),
+    ), bare
 
 
 def exact_shipped(repeat: int) -> Row:
@@ -114,9 +132,14 @@ def exact_shipped(repeat: int) -> Row:
         total += analysis_bench.best_of(lambda s=s: analyze(s), repeat)
         configurations += a.configurations
         walk += a.configurations / bare_rate(s, 0.2)
-    return Row(f"exact analysis, {len(paths)} shipped scenarios",
-               f"{total:.2f} s, {per_second(configurations / total)} configs",
-               f"bare dict walk {ms(walk)}, same decisions", total / walk, "< 1 s in all", verdict(total < 1.0))
+    return Row(
+        f"exact analysis, {len(paths)} shipped scenarios",
+        f"{total:.2f} s, {per_second(configurations / total)} configs",
+        f"bare dict walk {ms(walk)}, same decisions",
+        total / walk,
+        "< 1 s in all",
+        verdict(total < 1.0),
+    )
 
 
 def mean_decisions(s: Scenario, plays: int = 2000) -> float:
@@ -134,9 +157,14 @@ def mean_decisions(s: Scenario, plays: int = 2000) -> float:
 def random_analysis(s: Scenario, bare: float, repeat: int, runs: int = 10_000) -> Row:
     t = analysis_bench.best_of(lambda: analyze(s, force_random=True, runs=runs, seed=0), repeat)
     decisions = runs * mean_decisions(s)
-    return Row(f"random analysis, {runs:,} plays of {len(s.states):,} states",
-               f"{t:.2f} s, {per_second(decisions / t)} decisions", f"bare dict walk {ms(decisions / bare)}",
-               t / (decisions / bare), "< 10 s", verdict(t < 10))
+    return Row(
+        f"random analysis, {runs:,} plays of {len(s.states):,} states",
+        f"{t:.2f} s, {per_second(decisions / t)} decisions",
+        f"bare dict walk {ms(decisions / bare)}",
+        t / (decisions / bare),
+        "< 10 s",
+        verdict(t < 10),
+    )
 
 
 def tui_first_frame(runs: int) -> list[Row]:
@@ -162,10 +190,21 @@ def tui_first_frame(runs: int) -> list[Row]:
     tmp.cleanup()
     o, b, w = statistics.median(ours), statistics.median(base), statistics.median(same)
     return [
-        Row("TUI first frame, groupsim play FILE", f"{ms(o)} (median of {runs})", f"minimal Textual app {ms(b)}",
-            o / b, "<= 1.3x", verdict(o / b <= 1.3)),
-        Row("  the briefing's widgets, no groupsim", f"{ms(w)} (median of {runs})", f"minimal Textual app {ms(b)}",
-            w / b, "(context)"),
+        Row(
+            "TUI first frame, groupsim play FILE",
+            f"{ms(o)} (median of {runs})",
+            f"minimal Textual app {ms(b)}",
+            o / b,
+            "<= 1.3x",
+            verdict(o / b <= 1.3),
+        ),
+        Row(
+            "  the briefing's widgets, no groupsim",
+            f"{ms(w)} (median of {runs})",
+            f"minimal Textual app {ms(b)}",
+            w / b,
+            "(context)",
+        ),
     ]
 
 
@@ -173,8 +212,13 @@ def peak_memory(n: int) -> Row:
     m = memory.measure(n)
     floor = m["floor"][0]
     ours, base = m["load"][0] - floor, m["yaml"][0] - floor
-    return Row(f"peak memory, load {n:,} states ({m['megabytes']:.0f} MiB)", f"+{ours:,.0f} MiB",
-               f"libyaml parse +{base:,.0f} MiB", ours / base, "(none set)")
+    return Row(
+        f"peak memory, load {n:,} states ({m['megabytes']:.0f} MiB)",
+        f"+{ours:,.0f} MiB",
+        f"libyaml parse +{base:,.0f} MiB",
+        ours / base,
+        "(none set)",
+    )
 
 
 # -- the table --------------------------------------------------------------------
@@ -185,14 +229,21 @@ def print_table(rows: list[Row]) -> None:
     print(line.rstrip())
     print("-" * (len(line) + 8))
     for r in rows:
-        print(f"{r.measure:<{w[0]}}  {r.ours:<{w[1]}}  {r.baseline:<{w[2]}}  {r.ratio:6.2f}x  {r.target:<{w[3]}}  {r.verdict}".rstrip())
+        print(
+            f"{r.measure:<{w[0]}}  {r.ours:<{w[1]}}  {r.baseline:<{w[2]}}  {r.ratio:6.2f}x  {r.target:<{w[3]}}  {r.verdict}".rstrip()
+        )
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer repeats and memory at 10,000 states (about a minute)")
-    p.add_argument("--memory-states", type=int, default=None, metavar="N",
-                   help="states for the memory row (default 100,000; 10,000 with --quick)")
+    p.add_argument(
+        "--memory-states",
+        type=int,
+        default=None,
+        metavar="N",
+        help="states for the memory row (default 100,000; 10,000 with --quick)",
+    )
     args = p.parse_args()
     quick = args.quick
     mem_states = args.memory_states or (10_000 if quick else 100_000)
@@ -200,9 +251,11 @@ def main() -> int:
     import textual
 
     started = time.perf_counter()
-    print(f"groupsim benchmarks, {time.strftime('%Y-%m-%d %H:%M')}: Python {platform.python_version()}, "
-          f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Textual {textual.__version__}, "
-          f"load average {os.getloadavg()[0]:.1f} at the start")
+    print(
+        f"groupsim benchmarks, {time.strftime('%Y-%m-%d %H:%M')}: Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Textual {textual.__version__}, "
+        f"load average {os.getloadavg()[0]:.1f} at the start"
+    )
     rows: list[Row] = []
 
     def step(label: str, fn, *a) -> None:  # type: ignore[no-untyped-def]
@@ -230,9 +283,11 @@ def main() -> int:
 
     print()
     print_table(rows)
-    print(f"\nTook {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.1f} at the end. "
-          "Memory: peak RSS (the kernel's VmHWM) of fresh processes, above a floor process that "
-          "holds the same imports and text; GC off in them (see memory.py).")
+    print(
+        f"\nTook {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.1f} at the end. "
+        "Memory: peak RSS (the kernel's VmHWM) of fresh processes, above a floor process that "
+        "holds the same imports and text; GC off in them (see memory.py)."
+    )
     return 0
 
 

@@ -139,7 +139,9 @@ def cache_bytecode() -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("file", nargs="?", default=str(DEFAULT), help="the scenario to open (default: confidentiality-breach)")
+    parser.add_argument(
+        "file", nargs="?", default=str(DEFAULT), help="the scenario to open (default: confidentiality-breach)"
+    )
     parser.add_argument("--runs", type=int, default=9, help="runs of each (default 9)")
     args = parser.parse_args()
 
@@ -166,8 +168,10 @@ def main() -> int:
     print(f"minimal Textual app:     median {b * 1000:.0f} ms (min {min(base) * 1000:.0f})")
     print(f"the briefing's widgets alone, no groupsim: median {w * 1000:.0f} ms ({w / b:.2f}x the minimal app)")
     ratio = o / b
-    print(f"ratio: {ratio:.2f}x (target <= 1.30x) {'OK' if ratio <= 1.3 else 'OVER'}; "
-          f"groupsim's own share: {(o - w) * 1000:.0f} ms ({o / w:.2f}x the same widgets without it)")
+    print(
+        f"ratio: {ratio:.2f}x (target <= 1.30x) {'OK' if ratio <= 1.3 else 'OVER'}; "
+        f"groupsim's own share: {(o - w) * 1000:.0f} ms ({o / w:.2f}x the same widgets without it)"
+    )
     return 0
 
 

@@ -12,7 +12,21 @@ import sys
 from simulator import __version__
 
 # Order is the order `groupsim --help` lists them.
-COMMANDS = ("play", "serve", "validate", "run", "schema", "report", "records", "review", "analyze", "test", "graph", "new", "twee")
+COMMANDS = (
+    "play",
+    "serve",
+    "validate",
+    "run",
+    "schema",
+    "report",
+    "records",
+    "review",
+    "analyze",
+    "test",
+    "graph",
+    "new",
+    "twee",
+)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

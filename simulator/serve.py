@@ -91,7 +91,9 @@ def start_up_message(host: str, port: int, db: Path, what: str, public_url: str 
     url = public_url or url_for(host, port)
     lines = [f"groupsim serve: {what} at {url}"]
     if is_loopback(host):
-        lines.append(f"  Only this computer can open it: bound to the loopback address {host}. To serve a network, pass --host.")
+        lines.append(
+            f"  Only this computer can open it: bound to the loopback address {host}. To serve a network, pass --host."
+        )
     else:
         where = "every network interface of this computer" if host in WILDCARDS else host
         lines.append(
@@ -203,7 +205,9 @@ def make_server(command: str, host: str, port: int, *, public_url: str | None = 
                 debug=self.debug,
             )
             try:
-                await service.start(to_int(request.query.get("width", "80"), 80), to_int(request.query.get("height", "24"), 24))
+                await service.start(
+                    to_int(request.query.get("width", "80"), 80), to_int(request.query.get("height", "24"), 24)
+                )
                 try:
                     await self._process_messages(websocket, service)
                 finally:
@@ -219,7 +223,7 @@ def make_server(command: str, host: str, port: int, *, public_url: str | None = 
             return
         try:
             await asyncio.wait_for(process.wait(), grace)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             process.kill()
             await process.wait()
 

@@ -8,6 +8,7 @@ Imported by path (tests run with --import-mode=importlib):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -40,7 +41,13 @@ class Terminal:
         base = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows), "GROUPSIM_DB": ""}
         base.pop("TEXTUAL", None)
         self.proc = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env={**base, **(env or {})}, start_new_session=True, close_fds=True
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env={**base, **(env or {})},
+            start_new_session=True,
+            close_fds=True,
         )
         os.close(slave)
         self._out = bytearray()
@@ -85,10 +92,8 @@ class Terminal:
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
-        try:
+        with contextlib.suppress(OSError):
             os.close(self.master)
-        except OSError:
-            pass
 
 
 def wait_until(check, timeout: float = 30, what: str = "") -> None:  # type: ignore[no-untyped-def]

@@ -73,7 +73,15 @@ def explore(s: Scenario, policy) -> set[Arrival]:
                 i = names.index(e.target)
                 new[i] = e.apply(new[i], *s.bounds(e.target))
             nflags = (flags | frozenset(c.set)) - frozenset(c.unset)
-            enter(c.goto, tuple(new), nflags, visited, chosen | {(sid, c.number)}, turn + 1, harmful or c.rating == "harmful")
+            enter(
+                c.goto,
+                tuple(new),
+                nflags,
+                visited,
+                chosen | {(sid, c.number)},
+                turn + 1,
+                harmful or c.rating == "harmful",
+            )
 
     init = s.initial_values()
     enter(s.start, tuple(init[n] for n in names), frozenset(), frozenset(), frozenset(), 0, False)
@@ -166,7 +174,11 @@ def test_members_are_a_real_group_whose_trust_moves_on_its_own(scenario):
         for c in st.choices
         if any(e.target in scenario.members for e in c.effects)
         and {e.target for e in c.effects if e.target in scenario.members}
-        and any((e.target in scenario.members) and (e.amount > 0) != any(g.amount > 0 for g in c.effects if g.target == "trust") for e in c.effects)
+        and any(
+            (e.target in scenario.members)
+            and (e.amount > 0) != any(g.amount > 0 for g in c.effects if g.target == "trust")
+            for e in c.effects
+        )
     ]
     assert diverging, "no choice moves a member's trust against the group's"
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
 import re
 import signal
 import socket
@@ -47,7 +46,9 @@ def serving(tmp_path: Path, *extra: str):
     with open(log, "w") as out:  # a file, not a pipe: access logs must never fill a buffer and stall the server
         proc = subprocess.Popen(
             [sys.executable, "-m", "simulator", "serve", "--port", str(port), "--db", str(db), *extra],
-            stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
         )
     try:
         end = time.monotonic() + DEADLINE
@@ -121,7 +122,9 @@ def test_port_in_use_is_a_clear_error_and_exit_1(tmp_path):
         port = taken.getsockname()[1]
         done = subprocess.run(
             [sys.executable, "-m", "simulator", "serve", "--port", str(port), "--db", str(tmp_path / "r.db")],
-            capture_output=True, text=True, timeout=DEADLINE,
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE,
         )
     assert done.returncode == 1
     assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
@@ -189,7 +192,11 @@ def test_refuses_other_sites_pages_and_rebound_names(tmp_path):
         async def websocket_status(origin: str) -> int:
             async with aiohttp.ClientSession() as client:
                 try:
-                    async with client.ws_connect(f"ws://127.0.0.1:{port}/ws", headers={"Origin": origin}, timeout=aiohttp.ClientWSTimeout(ws_receive=DEADLINE)):
+                    async with client.ws_connect(
+                        f"ws://127.0.0.1:{port}/ws",
+                        headers={"Origin": origin},
+                        timeout=aiohttp.ClientWSTimeout(ws_receive=DEADLINE),
+                    ):
                         return 101
                 except aiohttp.WSServerHandshakeError as exc:
                     return exc.status
@@ -210,29 +217,33 @@ def test_each_tab_is_its_own_session_recording_to_one_database(tmp_path):
                 assert time.monotonic() < end, f"timed out; the tab showed:\n{bytes(screen[-3000:])!r}"
                 try:
                     msg = await ws.receive(timeout=0.5)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     continue
                 if msg.type == aiohttp.WSMsgType.BINARY:
                     screen.extend(msg.data)
                 elif msg.type != aiohttp.WSMsgType.TEXT:
                     raise AssertionError(f"the session closed: {msg.type}")
 
-        async with aiohttp.ClientSession() as client:
-            async with client.ws_connect(f"ws://127.0.0.1:{port}/ws?width=100&height=30",
-                                         headers={"Origin": f"http://127.0.0.1:{port}"}) as ws:
-                await until(lambda: b"scenario library" in screen)  # the app's first screen
-                await ws.send_json(["stdin", "\r"])  # open the highlighted scenario's briefing
-                await until(lambda: b"Begin" in screen)
-                await ws.send_json(["stdin", trainee])  # the name field has focus
-                await ws.send_json(["stdin", "\r"])  # Enter in the name field begins the run
-                await until(lambda: trainee.encode() in screen.split(b"Begin")[-1])  # the session's title bar
-                return bytes(screen).decode("utf-8", "replace")
+        async with (
+            aiohttp.ClientSession() as client,
+            client.ws_connect(
+                f"ws://127.0.0.1:{port}/ws?width=100&height=30", headers={"Origin": f"http://127.0.0.1:{port}"}
+            ) as ws,
+        ):
+            await until(lambda: b"scenario library" in screen)  # the app's first screen
+            await ws.send_json(["stdin", "\r"])  # open the highlighted scenario's briefing
+            await until(lambda: b"Begin" in screen)
+            await ws.send_json(["stdin", trainee])  # the name field has focus
+            await ws.send_json(["stdin", "\r"])  # Enter in the name field begins the run
+            await until(lambda: trainee.encode() in screen.split(b"Begin")[-1])  # the session's title bar
+            return bytes(screen).decode("utf-8", "replace")
 
     def runs() -> list[tuple[str, str]]:
         with sqlite3.connect(db) as conn:
             return sorted(conn.execute("SELECT trainee, mode FROM runs").fetchall())
 
     with serving(tmp_path) as (port, db, _log, _proc):
+
         async def both() -> list[str]:
             return await asyncio.wait_for(asyncio.gather(tab(port, "Ada Tab"), tab(port, "Bea Tab")), 2 * DEADLINE)
 
@@ -251,10 +262,22 @@ async def chromium(tmp_path: Path):
 
     profile = tempfile.mkdtemp(dir=tmp_path)
     browser = subprocess.Popen(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={profile}", "--window-size=1280,800", "--remote-debugging-port=0", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--window-size=1280,800",
+            "--remote-debugging-port=0",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         active = Path(profile, "DevToolsActivePort")
@@ -338,8 +361,15 @@ def test_export_in_a_browser_downloads_both_files_and_leaves_none_on_the_server(
 
             async def key(name: str, text: str, code: str, vk: int, modifiers: int = 0) -> None:
                 for kind in ("keyDown", "keyUp"):
-                    await call("Input.dispatchKeyEvent", type=kind, key=name, code=code, text=text if kind == "keyDown" else "",
-                               windowsVirtualKeyCode=vk, modifiers=modifiers)
+                    await call(
+                        "Input.dispatchKeyEvent",
+                        type=kind,
+                        key=name,
+                        code=code,
+                        text=text if kind == "keyDown" else "",
+                        windowsVirtualKeyCode=vk,
+                        modifiers=modifiers,
+                    )
                 await asyncio.sleep(0.3)
 
             def status() -> str | None:
@@ -387,6 +417,7 @@ def test_stopping_the_server_ends_open_tabs_and_their_apps(tmp_path):
         return found
 
     with serving(tmp_path) as (port, db, _log, proc):
+
         async def tab() -> str:
             async with aiohttp.ClientSession() as client:
                 async with client.ws_connect(f"ws://127.0.0.1:{port}/ws?width=100&height=30") as ws:

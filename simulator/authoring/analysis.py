@@ -24,9 +24,10 @@ import gc
 import math
 import operator
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Callable, Literal
+from typing import Literal
 
 from simulator.engine.conditions import Expression, Kind, parse_number
 from simulator.engine.model import Choice, Effect, Scenario
@@ -143,7 +144,13 @@ class _Space:
         return self.enter(self.s.start, values, frozenset(), frozenset(), frozenset(), 0)
 
     def enter(
-        self, target: str, values: tuple[int, ...], flags: frozenset[str], visited: frozenset[str], chosen: frozenset, turn: int
+        self,
+        target: str,
+        values: tuple[int, ...],
+        flags: frozenset[str],
+        visited: frozenset[str],
+        chosen: frozenset,
+        turn: int,
     ) -> list[Outcome]:
         """Enter `target` and follow routing, forking on chance; one outcome per way it can go."""
         states = self.s.states
@@ -405,8 +412,8 @@ def score_expression(s: Scenario, source: str | None = None) -> Expression:
     Raises:
         ConditionError: the expression does not parse (message and offset).
     """
-    names: dict[str, Kind] = {n: "number" for n in s.initial_values()}
-    names.update({f: "flag" for f in s.flags})
+    names: dict[str, Kind] = dict.fromkeys(s.initial_values(), "number")
+    names.update(dict.fromkeys(s.flags, "flag"))
     if source is None:
         parts = [m for m in ("trust", "cohesion") if m in s.meters] or list(s.meters)
         source = " + ".join(parts)
@@ -473,7 +480,9 @@ def _pairs(s: Scenario, together: set[tuple[str, int, int]]) -> tuple[ChoicePair
             # `lo` is dominated by `hi` if hi leaves every value >= everywhere, > somewhere
             if all(p >= q for k in range(len(names)) for p, q in zip(y[k], x[k])):
                 better = tuple(n for k, n in enumerate(names) if y[k] != x[k])
-                out.append(ChoicePair(sid, "dominated", lo.number, hi.number, better, rank[lo.rating] < rank[hi.rating]))
+                out.append(
+                    ChoicePair(sid, "dominated", lo.number, hi.number, better, rank[lo.rating] < rank[hi.rating])
+                )
                 break
     return tuple(out)
 
@@ -485,7 +494,9 @@ def _tables(s: Scenario, c: Choice, names: tuple[str, ...]) -> tuple[tuple[int, 
     for n in names:
         low, high = s.bounds(n)
         e = effects.get(n)
-        out.append(tuple(range(low, high + 1)) if e is None else tuple(e.apply(v, low, high) for v in range(low, high + 1)))
+        out.append(
+            tuple(range(low, high + 1)) if e is None else tuple(e.apply(v, low, high) for v in range(low, high + 1))
+        )
     return tuple(out)
 
 
@@ -537,6 +548,7 @@ def _linear(score: Expression, numbers: tuple[str, ...]) -> tuple[int, tuple[int
 
     A number expression of the condition language is linear (only `+`, `-` and
     parentheses), so evaluating it at zero and at each unit vector gives it exactly."""
+
     def at(values: dict[str, int], turn: int) -> int:
         return score.value(_Ctx(values, frozenset(), frozenset(), frozenset(), turn))
 
@@ -672,7 +684,6 @@ def _exact(s: Scenario, score: Expression, budget: int, progress: Progress | Non
         best[n], worst[n] = b, w
         height[n], luck[n] = hn, ln
 
-
     # Probability mass as whole numbers over one common denominator, which every
     # path's probability divides: lcm(option counts)**decisions * 100**chances, maxima
     # over paths. Big-integer sums are exact and much faster than Fractions.
@@ -709,7 +720,9 @@ def _exact(s: Scenario, score: Expression, budget: int, progress: Progress | Non
                     continue
                 o, w, low = fields[e.target]
                 full = (1 << w) - 1
-                prepared.append((o, w, full, ~(full << o), 1 << (w - 1), (1 << abs(e.amount)) - 1, e, low, s.bounds(e.target)[1]))
+                prepared.append(
+                    (o, w, full, ~(full << o), 1 << (w - 1), (1 << abs(e.amount)) - 1, e, low, s.bounds(e.target)[1])
+                )
             shift[(sid, c.number)] = tuple(prepared)
     moved_cache: dict[tuple[str, Option, int], int] = {}
 
@@ -786,8 +799,13 @@ def _exact(s: Scenario, score: Expression, budget: int, progress: Progress | Non
 
     endings = tuple(
         EndingResult(
-            e, s.states[e].ending.outcome, s.states[e].ending.title, count_of[e] > 0,  # type: ignore[union-attr]
-            Fraction(weight_of[e], denominator), count_of[e], ranges(e),
+            e,
+            s.states[e].ending.outcome,
+            s.states[e].ending.title,
+            count_of[e] > 0,  # type: ignore[union-attr]
+            Fraction(weight_of[e], denominator),
+            count_of[e],
+            ranges(e),
         )
         for e in ending_ids
     )
@@ -810,13 +828,29 @@ def _exact(s: Scenario, score: Expression, budget: int, progress: Progress | Non
 
     unreached_states = tuple(sid for sid in s.states if sid not in reached)
     unreached_choices = tuple(
-        (sid, c.number) for sid, st in s.states.items() if sid in reached for c in st.choices if (sid, c.number) not in offered
+        (sid, c.number)
+        for sid, st in s.states.items()
+        if sid in reached
+        for c in st.choices
+        if (sid, c.number) not in offered
     )
     return Analysis(
-        scenario=s.id, mode="exact", reason="", score=score.source, configurations=total - 1 + len(arrivals), runs=0, seed=0,
-        endings=endings, stuck=stuck, stuck_states=tuple(dict.fromkeys(keys[n][0] for n in stuck_nodes)),  # type: ignore[index]
-        unfinished=Fraction(0), best=path(best), worst=path(worst),
-        unreached_states=unreached_states, unreached_choices=unreached_choices, reach_exact=True,
+        scenario=s.id,
+        mode="exact",
+        reason="",
+        score=score.source,
+        configurations=total - 1 + len(arrivals),
+        runs=0,
+        seed=0,
+        endings=endings,
+        stuck=stuck,
+        stuck_states=tuple(dict.fromkeys(keys[n][0] for n in stuck_nodes)),  # type: ignore[index]
+        unfinished=Fraction(0),
+        best=path(best),
+        worst=path(worst),
+        unreached_states=unreached_states,
+        unreached_choices=unreached_choices,
+        reach_exact=True,
         pairs=_pairs(s, together),
     )
 
@@ -825,7 +859,9 @@ def _can_end(s: Scenario) -> set[str]:
     """The states from which some edge of the graph leads to an ending (conditions aside)."""
     into: dict[str, set[str]] = {sid: set() for sid in s.states}
     for sid, st in s.states.items():
-        for goto in [c.goto for c in st.choices] + [b.goto for b in st.next] + ([st.on_timeout] if st.on_timeout else []):
+        for goto in (
+            [c.goto for c in st.choices] + [b.goto for b in st.next] + ([st.on_timeout] if st.on_timeout else [])
+        ):
             into[goto].add(sid)
     found = {sid for sid, st in s.states.items() if st.ending is not None}
     todo = list(found)
@@ -845,7 +881,7 @@ def _random(
     cands = _candidates(s)
     rng = random.Random(seed)
     ending_ids = [sid for sid, st in s.states.items() if st.ending is not None]
-    counts = {e: 0 for e in ending_ids}
+    counts = dict.fromkeys(ending_ids, 0)
     lows: dict[str, dict[str, int]] = {e: {} for e in ending_ids}
     highs: dict[str, dict[str, int]] = {e: {} for e in ending_ids}
     reached: set[str] = set()
@@ -919,20 +955,38 @@ def _random(
         reached, offered = set(exact.states), set(exact.offered)
     endings = tuple(
         EndingResult(
-            e, s.states[e].ending.outcome, s.states[e].ending.title, e in reached,  # type: ignore[union-attr]
-            Fraction(counts[e], runs) if runs else Fraction(0), counts[e],
+            e,
+            s.states[e].ending.outcome,
+            s.states[e].ending.title,
+            e in reached,  # type: ignore[union-attr]
+            Fraction(counts[e], runs) if runs else Fraction(0),
+            counts[e],
             {n: (lows[e][n], highs[e][n]) for n in names} if counts[e] else {},
         )
         for e in ending_ids
     )
     return Analysis(
-        scenario=s.id, mode="random", reason=reason, score=score.source, configurations=exact.configurations,
-        runs=runs, seed=seed, endings=endings,
-        stuck=Fraction(stuck, runs) if runs else Fraction(0), stuck_states=tuple(stuck_states),
-        unfinished=Fraction(unfinished, runs) if runs else Fraction(0), best=path(best), worst=path(worst),
+        scenario=s.id,
+        mode="random",
+        reason=reason,
+        score=score.source,
+        configurations=exact.configurations,
+        runs=runs,
+        seed=seed,
+        endings=endings,
+        stuck=Fraction(stuck, runs) if runs else Fraction(0),
+        stuck_states=tuple(stuck_states),
+        unfinished=Fraction(unfinished, runs) if runs else Fraction(0),
+        best=path(best),
+        worst=path(worst),
         unreached_states=tuple(sid for sid in s.states if sid not in reached),
         unreached_choices=tuple(
-            (sid, c.number) for sid, st in s.states.items() if sid in reached for c in st.choices if (sid, c.number) not in offered
+            (sid, c.number)
+            for sid, st in s.states.items()
+            if sid in reached
+            for c in st.choices
+            if (sid, c.number) not in offered
         ),
-        reach_exact=exact.complete, pairs=_pairs(s, together),
+        reach_exact=exact.complete,
+        pairs=_pairs(s, together),
     )

@@ -26,9 +26,7 @@ LINE_MAX = 100
 DEFAULT_PROMPT = "What do you do?"
 
 # Words that YAML 1.1 readers (PyYAML, many editors) turn into booleans or null.
-_SPECIAL_WORDS = frozenset(
-    "y n yes no true false on off null ~".split()
-)
+_SPECIAL_WORDS = frozenset(["y", "n", "yes", "no", "true", "false", "on", "off", "null", "~"])
 _EFFECT = re.compile(r"^[+-]\d+$")
 _FLOW_BREAKERS = set(",[]{}?:#")  # inside {...} and [...] these end or confuse a bare text
 
@@ -56,9 +54,7 @@ def plain_ok(text: str, flow: bool = False) -> bool:
         return False
     if ": " in text or " #" in text or text.endswith(":"):
         return False
-    if flow and any(ch in _FLOW_BREAKERS for ch in text):
-        return False
-    return True
+    return not (flow and any(ch in _FLOW_BREAKERS for ch in text))
 
 
 def quoted(text: str) -> str:
@@ -105,8 +101,12 @@ def _literal_ok(text: str) -> bool:
 def _fold_ok(text: str) -> bool:
     """A one-line text that a `>-` block can wrap at spaces and give back unchanged."""
     return (
-        "\n" not in text and "  " not in text and "\t" not in text
-        and text == text.strip() and " " in text and all(ch.isprintable() for ch in text)
+        "\n" not in text
+        and "  " not in text
+        and "\t" not in text
+        and text == text.strip()
+        and " " in text
+        and all(ch.isprintable() for ch in text)
     )
 
 
@@ -161,7 +161,12 @@ def _effect(v: Any) -> str:
 
 
 def _mapping(
-    d: dict[str, Any], indent: int, out: list[str], depth: int, first_prefix: str | None = None, parent: str | None = None
+    d: dict[str, Any],
+    indent: int,
+    out: list[str],
+    depth: int,
+    first_prefix: str | None = None,
+    parent: str | None = None,
 ) -> None:
     pad = " " * indent
 
@@ -183,7 +188,11 @@ def _mapping(
             out.append(f"{lead}{k}: {value}")
             continue
         if _is_scalar(value):
-            out.extend(_text_block(f"{lead}{k}: ", value, indent + 2) if isinstance(value, str) else [f"{lead}{k}: {scalar(value)}"])
+            out.extend(
+                _text_block(f"{lead}{k}: ", value, indent + 2)
+                if isinstance(value, str)
+                else [f"{lead}{k}: {scalar(value)}"]
+            )
             continue
         # Top-level records are blocks, as in the format document; short lists stay on one line.
         flow = None if (depth == 0 or not uniform) and isinstance(value, dict) else _flow_value(key, value)

@@ -70,10 +70,18 @@ def edges(s: Scenario) -> list[Edge]:
             label = f"{c.number} {c.rating}" + (f"\nwhen {c.when}" if c.when is not None else "")
             out.append(Edge(("choice", sid, c.number), sid, c.goto, "choice", label, c.rating, c.text))
         for i, b in enumerate(st.next):
-            label = f"when {b.when}" if b.when is not None else f"{b.chance}% chance" if b.chance is not None else "otherwise"
+            label = (
+                f"when {b.when}"
+                if b.when is not None
+                else f"{b.chance}% chance"
+                if b.chance is not None
+                else "otherwise"
+            )
             out.append(Edge(("next", sid, i), sid, b.goto, "next", label))
         if st.on_timeout is not None:
-            out.append(Edge(("timeout", sid), sid, st.on_timeout, "timeout", "timeout", tooltip=f"after {st.time_limit} s"))
+            out.append(
+                Edge(("timeout", sid), sid, st.on_timeout, "timeout", "timeout", tooltip=f"after {st.time_limit} s")
+            )
     return out
 
 
@@ -134,7 +142,7 @@ def _node_lines(st: State) -> list[str]:
 # -- Graphviz DOT --------------------------------------------------------------------
 
 
-_NO_CONTROLS = {c: None for c in (*range(0x20), 0x7F)}
+_NO_CONTROLS = dict.fromkeys((*range(32), 127))
 """Control characters dropped from labels (line breaks are given their own escape)."""
 
 _DOT_ESCAPES = str.maketrans({**_NO_CONTROLS, "\\": "\\\\", "&": "&amp;", '"': '\\"', "\n": "\\n"})
@@ -158,7 +166,7 @@ def to_dot(s: Scenario, route: Route | None = None) -> str:
     q = dot_quote
     out = [
         f"digraph {q(s.id)} {{",
-        f"  graph [label={q(s.title)}, labelloc=t, fontname=\"Helvetica\", fontsize=16, rankdir=TB];",
+        f'  graph [label={q(s.title)}, labelloc=t, fontname="Helvetica", fontsize=16, rankdir=TB];',
         '  node [fontname="Helvetica", fontsize=11, shape=box, style="rounded,filled", fillcolor="#ffffff"];',
         '  edge [fontname="Helvetica", fontsize=9];',
         '  start [shape=point, width=0.15, label=""];',
@@ -187,7 +195,10 @@ def to_dot(s: Scenario, route: Route | None = None) -> str:
         else:
             attrs += ["style=dotted"]
         if e.key in route.edges:
-            attrs = [a for a in attrs if not a.startswith(("color=", "penwidth="))] + [f'color="{PATH_COLOUR}"', "penwidth=4"]
+            attrs = [a for a in attrs if not a.startswith(("color=", "penwidth="))] + [
+                f'color="{PATH_COLOUR}"',
+                "penwidth=4",
+            ]
         out.append(f"  {ids[e.src]} -> {ids[e.dst]} [{', '.join(attrs)}];")
     out.append("}")
     return "\n".join(out) + "\n"
@@ -196,10 +207,19 @@ def to_dot(s: Scenario, route: Route | None = None) -> str:
 # -- Mermaid -------------------------------------------------------------------------
 
 
-_MERMAID_ESCAPES = str.maketrans({
-    **_NO_CONTROLS, "#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "|": "#124;", "`": "#96;",
-    "\n": "<br>",
-})
+_MERMAID_ESCAPES = str.maketrans(
+    {
+        **_NO_CONTROLS,
+        "#": "#35;",
+        '"': "#quot;",
+        "<": "#lt;",
+        ">": "#gt;",
+        "&": "#amp;",
+        "|": "#124;",
+        "`": "#96;",
+        "\n": "<br>",
+    }
+)
 
 
 def mermaid_text(text: str) -> str:

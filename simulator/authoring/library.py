@@ -38,7 +38,9 @@ def load_file(path: Path) -> Found:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return Found(path, None, (Diagnostic(str(path), 1, 1, "error", f"cannot read the file: {exc.strerror or exc}"),))
+        return Found(
+            path, None, (Diagnostic(str(path), 1, 1, "error", f"cannot read the file: {exc.strerror or exc}"),)
+        )
     scenario, errors = load_text(data, str(path))
     return Found(path, scenario, tuple(errors))
 
@@ -71,8 +73,12 @@ def resolve(target: str | None) -> list[Found]:
     raise ScenarioError(
         [
             Diagnostic(
-                target, 1, 1, "error",
-                "no such file, folder or scenario id" + (f"; the shipped scenarios are: {', '.join(ids)}" if ids else ""),
+                target,
+                1,
+                1,
+                "error",
+                "no such file, folder or scenario id"
+                + (f"; the shipped scenarios are: {', '.join(ids)}" if ids else ""),
             )
         ]
     )

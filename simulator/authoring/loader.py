@@ -11,8 +11,9 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -34,11 +35,12 @@ from simulator.engine.model import (
     Member,
     Meter,
     Pos,
-    Voice,
     Scenario,
     ScenarioTest,
     State,
+    Voice,
 )
+
 
 def _resolve(kind: type) -> str:
     """Every untagged node gets its kind's plain tag: the reader interprets scalars itself,
@@ -145,7 +147,10 @@ class _Reader:
         """Note a node as read; False (with an error) if an alias reuses it."""
         key = id(node)
         if key in self.seen:
-            self.error(node, "this value is reused elsewhere through an alias; anchors and aliases (& and *) are not allowed, so write it out in full each time")
+            self.error(
+                node,
+                "this value is reused elsewhere through an alias; anchors and aliases (& and *) are not allowed, so write it out in full each time",
+            )
             return False
         self.seen.add(key)
         if node.tag and not node.tag.startswith(STANDARD_TAG):
@@ -210,7 +215,9 @@ class _Reader:
                 continue
             if knode.value in firsts:
                 first = firsts[knode.value].start_mark.line + 1
-                self.error(knode, f"'{knode.value}' is given twice in {where} (first on line {first}); ids must be unique")
+                self.error(
+                    knode, f"'{knode.value}' is given twice in {where} (first on line {first}); ids must be unique"
+                )
                 continue
             firsts[knode.value] = knode
             out.append((knode, vnode))
@@ -230,7 +237,7 @@ class _Reader:
             return None
         self.visit(node)
         value = node.value
-        if required and value.strip() == "" :
+        if required and value.strip() == "":
             self.error(node, f"{where} is empty; write the text after the colon")
             return None
         return value.strip("\n") if node.style in ("|", ">") else value
@@ -296,14 +303,31 @@ class _Reader:
                 col += 1
             if "\n" not in src and node.style in (None, "", '"', "'"):
                 col += exc.offset
-            self.diags.append(Diagnostic(self.path, line, col, "error", f"in the condition '{_short(src, 50)}': {exc.message}"))
+            self.diags.append(
+                Diagnostic(self.path, line, col, "error", f"in the condition '{_short(src, 50)}': {exc.message}")
+            )
             return None
 
     # -- the document ----------------------------------------------------------------
     TOP = (
-        "format", "id", "title", "summary", "tags", "minutes", "group", "content_notes",
-        "objectives", "reflection", "references", "meters", "members", "cast", "flags", "start",
-        "states", "tests",
+        "format",
+        "id",
+        "title",
+        "summary",
+        "tags",
+        "minutes",
+        "group",
+        "content_notes",
+        "objectives",
+        "reflection",
+        "references",
+        "meters",
+        "members",
+        "cast",
+        "flags",
+        "start",
+        "states",
+        "tests",
     )
     TOP_REQUIRED = ("format", "id", "title", "summary", "group", "objectives", "meters", "start", "states")
 
@@ -317,7 +341,9 @@ class _Reader:
         else:
             fmt = self.integer(top["format"][1], "'format'")
             if fmt is not None and fmt != FORMAT_VERSION:
-                self.error(top["format"][1], f"format {fmt} is not supported; this groupsim reads format {FORMAT_VERSION}")
+                self.error(
+                    top["format"][1], f"format {fmt} is not supported; this groupsim reads format {FORMAT_VERSION}"
+                )
                 raise _Abort
         for key in self.TOP_REQUIRED:
             if key != "format" and key not in top:
@@ -328,7 +354,10 @@ class _Reader:
 
         sid = get("id", lambda n: self.text(n, "'id'"))
         if sid is not None and not SLUG.match(sid):
-            self.error(top["id"][1], f"'id' should use lowercase letters, digits and hyphens, like 'confidentiality-breach', not '{_short(sid)}'")
+            self.error(
+                top["id"][1],
+                f"'id' should use lowercase letters, digits and hyphens, like 'confidentiality-breach', not '{_short(sid)}'",
+            )
         title = get("title", lambda n: self.text(n, "'title'"))
         summary = get("summary", lambda n: self.text(n, "'summary'"))
         tags = get("tags", lambda n: self.text_list(n, "'tags'"), ())
@@ -348,10 +377,10 @@ class _Reader:
         self.cast: dict[str, Voice] = get("cast", self.read_cast, {})
         self.speakers = {**self.members, **self.cast}
         self.flags: tuple[str, ...] = get("flags", self.read_flags, ())
-        self.names: dict[str, conditions.Kind] = {k: "number" for k in self.meters}
-        self.names.update({k: "number" for k in self.members})
-        self.names.update({k: "flag" for k in self.flags})
-        self.names.update({k: "number" for k in self.broken})  # reported once, where declared
+        self.names: dict[str, conditions.Kind] = dict.fromkeys(self.meters, "number")
+        self.names.update(dict.fromkeys(self.members, "number"))
+        self.names.update(dict.fromkeys(self.flags, "flag"))
+        self.names.update(dict.fromkeys(self.broken, "number"))  # reported once, where declared
 
         # State ids and choice counts come before the states themselves, since conditions,
         # gotos and chose(...) may name states further down the file.
@@ -380,10 +409,24 @@ class _Reader:
         if self.diags:
             return None
         return Scenario(
-            id=sid, title=title, summary=summary, group=group, objectives=objectives,
-            meters=self.meters, states=states, start=start, members=self.members, cast=self.cast,
-            flags=self.flags, references=self.references, tags=tags, minutes=minutes,
-            content_notes=notes, reflection=reflection, tests=tests, format=FORMAT_VERSION,
+            id=sid,
+            title=title,
+            summary=summary,
+            group=group,
+            objectives=objectives,
+            meters=self.meters,
+            states=states,
+            start=start,
+            members=self.members,
+            cast=self.cast,
+            flags=self.flags,
+            references=self.references,
+            tags=tags,
+            minutes=minutes,
+            content_notes=notes,
+            reflection=reflection,
+            tests=tests,
+            format=FORMAT_VERSION,
         )
 
     def group(self, node: Node) -> Group | None:
@@ -412,10 +455,15 @@ class _Reader:
             self.error(knode, f"'{name}' is a word of the condition language; choose another name for this {what}")
             return False
         if not NAME.match(name):
-            self.error(knode, f"{what} name '{_short(name)}' should be lowercase letters, digits and _ (like 'group_trust'), starting with a letter")
+            self.error(
+                knode,
+                f"{what} name '{_short(name)}' should be lowercase letters, digits and _ (like 'group_trust'), starting with a letter",
+            )
             return False
         if name in taken:
-            self.error(knode, f"'{name}' is already the name of a {taken[name]}; a meter, member and flag may not share a name")
+            self.error(
+                knode, f"'{name}' is already the name of a {taken[name]}; a meter, member and flag may not share a name"
+            )
             return False
         taken[name] = what
         return True
@@ -512,11 +560,16 @@ class _Reader:
         modes = [k for k in ("choices", "next", "ending") if k in m]
         if len(modes) != 1:
             if modes:
-                self.error(m[modes[1]][0], f"{where} has both '{modes[0]}' and '{modes[1]}'; a state offers choices, routes on with 'next', or ends — only one")
+                self.error(
+                    m[modes[1]][0],
+                    f"{where} has both '{modes[0]}' and '{modes[1]}'; a state offers choices, routes on with 'next', or ends — only one",
+                )
             else:
                 self.error(knode, f"{where} needs 'choices', 'next' or 'ending' to say what happens there")
         title = self.text(m["title"][1], f"the title of {where}", required=False) if "title" in m else ""
-        narration = self.text(m["narration"][1], f"the narration of {where}", required=False) if "narration" in m else ""
+        narration = (
+            self.text(m["narration"][1], f"the narration of {where}", required=False) if "narration" in m else ""
+        )
         prompt = self.text(m["prompt"][1], f"the prompt of {where}") if "prompt" in m else "What do you do?"
         lines = self.read_lines(m["lines"][1], where) if "lines" in m else ()
         time_limit = on_timeout = None
@@ -525,11 +578,16 @@ class _Reader:
             if "choices" not in m:
                 self.error(m["time_limit"][0], f"{where} has a time limit but no choices to make in time")
             if "on_timeout" not in m:
-                self.error(m["time_limit"][0], f"{where} has a time limit but no 'on_timeout' state for when the time runs out")
+                self.error(
+                    m["time_limit"][0], f"{where} has a time limit but no 'on_timeout' state for when the time runs out"
+                )
         if "on_timeout" in m:
             on_timeout = self.ref(m["on_timeout"][1], self.state_ids, "state")
             if "time_limit" not in m:
-                self.error(m["on_timeout"][0], f"{where} has 'on_timeout' but no 'time_limit'; add 'time_limit: 45' (seconds) or remove it")
+                self.error(
+                    m["on_timeout"][0],
+                    f"{where} has 'on_timeout' but no 'time_limit'; add 'time_limit: 45' (seconds) or remove it",
+                )
         choices: tuple[Choice, ...] = ()
         branches: tuple[Branch, ...] = ()
         ending = None
@@ -545,8 +603,16 @@ class _Reader:
         if len(self.diags) > before:
             return None
         return State(
-            id=sid, title=title or "", narration=narration or "", lines=lines, prompt=prompt or "What do you do?",
-            time_limit=time_limit, on_timeout=on_timeout, choices=choices, next=branches, ending=ending,
+            id=sid,
+            title=title or "",
+            narration=narration or "",
+            lines=lines,
+            prompt=prompt or "What do you do?",
+            time_limit=time_limit,
+            on_timeout=on_timeout,
+            choices=choices,
+            next=branches,
+            ending=ending,
             pos=self.pos(knode),
         )
 
@@ -562,7 +628,10 @@ class _Reader:
                 continue
             speaker = self.ref(knode, self.speakers, "member") if self.speakers or self.broken else None
             if not self.speakers and not self.broken:
-                self.error(knode, f"'{_short(knode.value)}' speaks, but the scenario has no 'members' (or 'cast'); add them at the top")
+                self.error(
+                    knode,
+                    f"'{_short(knode.value)}' speaks, but the scenario has no 'members' (or 'cast'); add them at the top",
+                )
             text = self.text(vnode, f"what {knode.value} says")
             if speaker is not None and text is not None:
                 out.append(Line(speaker, text, self.pos(knode)))
@@ -581,9 +650,33 @@ class _Reader:
         feedback = self.text(m["feedback"][1], f"the feedback of {where}") if "feedback" in m else None
         goto = self.ref(m["goto"][1], self.state_ids, "state") if "goto" in m else None
         effects = self.read_effects(m["effects"][1], where) if "effects" in m else ()
-        set_ = tuple(f for n in (self.seq(m["set"][1], f"'set' of {where}", True) or []) if (f := self.ref(n, self.flags, "flag"))) if "set" in m else ()
-        unset = tuple(f for n in (self.seq(m["unset"][1], f"'unset' of {where}", True) or []) if (f := self.ref(n, self.flags, "flag"))) if "unset" in m else ()
-        refs = tuple(r for n in (self.seq(m["refs"][1], f"'refs' of {where}", True) or []) if (r := self.ref(n, self.references, "reference"))) if "refs" in m else ()
+        set_ = (
+            tuple(
+                f
+                for n in (self.seq(m["set"][1], f"'set' of {where}", True) or [])
+                if (f := self.ref(n, self.flags, "flag"))
+            )
+            if "set" in m
+            else ()
+        )
+        unset = (
+            tuple(
+                f
+                for n in (self.seq(m["unset"][1], f"'unset' of {where}", True) or [])
+                if (f := self.ref(n, self.flags, "flag"))
+            )
+            if "unset" in m
+            else ()
+        )
+        refs = (
+            tuple(
+                r
+                for n in (self.seq(m["refs"][1], f"'refs' of {where}", True) or [])
+                if (r := self.ref(n, self.references, "reference"))
+            )
+            if "refs" in m
+            else ()
+        )
         comps: list[int] = []
         if "competencies" in m:
             for n in self.seq(m["competencies"][1], f"'competencies' of {where}", True) or []:
@@ -594,8 +687,18 @@ class _Reader:
         if len(self.diags) > before or None in (text, rating, feedback, goto):
             return None
         return Choice(
-            number=number, text=text, rating=rating, feedback=feedback, goto=goto, effects=effects,
-            set=set_, unset=unset, refs=refs, competencies=tuple(comps), when=when, pos=self.pos(node),
+            number=number,
+            text=text,
+            rating=rating,
+            feedback=feedback,
+            goto=goto,
+            effects=effects,
+            set=set_,
+            unset=unset,
+            refs=refs,
+            competencies=tuple(comps),
+            when=when,
+            pos=self.pos(node),
         )
 
     def read_effects(self, node: Node, where: str) -> tuple[Effect, ...]:
@@ -629,7 +732,10 @@ class _Reader:
                     continue
                 out.append(Effect(target, amount if fair.group(1) == "+" else -amount, True, self.pos(vnode)))
             else:
-                self.error(vnode, f"the change to '{target}' should be like +8, -6 or \"%+20\" (in quotes), but is '{_short(raw)}'")
+                self.error(
+                    vnode,
+                    f"the change to '{target}' should be like +8, -6 or \"%+20\" (in quotes), but is '{_short(raw)}'",
+                )
         return tuple(out)
 
     def read_next(self, node: Node, sid: str) -> tuple[Branch, ...]:
@@ -648,7 +754,9 @@ class _Reader:
                 continue
             goto = self.ref(m["goto"][1], self.state_ids, "state") if "goto" in m else None
             when = self.condition(m["when"][1], f"'when' of {where}") if "when" in m else None
-            chance = self.integer(m["chance"][1], f"the chance of {where} (a percent)", 1, 99) if "chance" in m else None
+            chance = (
+                self.integer(m["chance"][1], f"the chance of {where} (a percent)", 1, 99) if "chance" in m else None
+            )
             if "when" in m and "chance" in m:
                 self.error(m["chance"][0], f"{where} has both 'when' and 'chance'; give each its own branch")
             if "when" not in m and "chance" not in m:
@@ -656,9 +764,15 @@ class _Reader:
             if goto is not None:
                 out.append(Branch(goto, when, chance, self.pos(item)))
         if not defaults:
-            self.error(node, f"'next' of state '{sid}' needs a default branch with only 'goto', last, for when nothing else is taken")
+            self.error(
+                node,
+                f"'next' of state '{sid}' needs a default branch with only 'goto', last, for when nothing else is taken",
+            )
         elif defaults[0][0] != len(items) or len(defaults) > 1:
-            self.error(defaults[0][1], f"in 'next' of state '{sid}', the default branch (only 'goto') must be the last one, and there can be only one")
+            self.error(
+                defaults[0][1],
+                f"in 'next' of state '{sid}', the default branch (only 'goto') must be the last one, and there can be only one",
+            )
         return tuple(out)
 
     def read_ending(self, node: Node, where: str) -> Ending | None:
@@ -692,8 +806,11 @@ class _Reader:
                 if not states[nxt].next:
                     continue
                 if colour.get(nxt) == 1:
-                    loop = " → ".join(path[path.index(nxt):] + [nxt])
-                    self.error(states[nxt].pos, f"states that route on by themselves form a loop ({loop}); put a decision or an ending in it")
+                    loop = " → ".join(path[path.index(nxt) :] + [nxt])
+                    self.error(
+                        states[nxt].pos,
+                        f"states that route on by themselves form a loop ({loop}); put a decision or an ending in it",
+                    )
                     return
                 if not colour.get(nxt):
                     colour[nxt] = 1
@@ -727,9 +844,32 @@ class _Reader:
             elif "expect" in m or "seed" in m:
                 self.error(m.get("expect", m.get("seed"))[0], f"'expect' and 'seed' belong with 'choose' in {where}")
             seed = self.integer(m["seed"][1], f"the seed of {where}", 0) if "seed" in m else 0
-            reach = tuple(s for n in (self.seq(m["reachable"][1], f"'reachable' of {where}", True) or []) if (s := self.ref(n, self.state_ids, "state"))) if "reachable" in m else ()
-            unreach = tuple(s for n in (self.seq(m["unreachable"][1], f"'unreachable' of {where}", True) or []) if (s := self.ref(n, self.state_ids, "state"))) if "unreachable" in m else ()
-            exp: dict[str, Any] = {"ending": None, "outcome": None, "values": [], "flags": [], "visited": (), "not_visited": ()}
+            reach = (
+                tuple(
+                    s
+                    for n in (self.seq(m["reachable"][1], f"'reachable' of {where}", True) or [])
+                    if (s := self.ref(n, self.state_ids, "state"))
+                )
+                if "reachable" in m
+                else ()
+            )
+            unreach = (
+                tuple(
+                    s
+                    for n in (self.seq(m["unreachable"][1], f"'unreachable' of {where}", True) or [])
+                    if (s := self.ref(n, self.state_ids, "state"))
+                )
+                if "unreachable" in m
+                else ()
+            )
+            exp: dict[str, Any] = {
+                "ending": None,
+                "outcome": None,
+                "values": [],
+                "flags": [],
+                "visited": (),
+                "not_visited": (),
+            }
             if "expect" in m:
                 exp = self.read_expect(m["expect"][1], where)
             if len(self.diags) > before:
@@ -739,21 +879,48 @@ class _Reader:
                     name = "path " + ",".join(str(c) for c in choose)
                 else:
                     name = "; ".join(
-                        p for p in (f"reachable: {', '.join(reach)}" if reach else "", f"unreachable: {', '.join(unreach)}" if unreach else "") if p
+                        p
+                        for p in (
+                            f"reachable: {', '.join(reach)}" if reach else "",
+                            f"unreachable: {', '.join(unreach)}" if unreach else "",
+                        )
+                        if p
                     )
             out.append(
                 ScenarioTest(
-                    name=name, choose=None if choose is None else tuple(choose), seed=seed or 0,
-                    ending=exp["ending"], outcome=exp["outcome"], values=tuple(exp["values"]),
-                    flags=tuple(exp["flags"]), visited=exp["visited"], not_visited=exp["not_visited"],
-                    reachable=reach, unreachable=unreach, pos=self.pos(item),
+                    name=name,
+                    choose=None if choose is None else tuple(choose),
+                    seed=seed or 0,
+                    ending=exp["ending"],
+                    outcome=exp["outcome"],
+                    values=tuple(exp["values"]),
+                    flags=tuple(exp["flags"]),
+                    visited=exp["visited"],
+                    not_visited=exp["not_visited"],
+                    reachable=reach,
+                    unreachable=unreach,
+                    pos=self.pos(item),
                 )
             )
         return tuple(out)
 
     def read_expect(self, node: Node, where: str) -> dict[str, Any]:
-        m = self.mapping(node, f"'expect' of {where}", ("ending", "outcome", "meters", "members", "flags", "visited", "not_visited")) or {}
-        out: dict[str, Any] = {"ending": None, "outcome": None, "values": [], "flags": [], "visited": (), "not_visited": ()}
+        m = (
+            self.mapping(
+                node,
+                f"'expect' of {where}",
+                ("ending", "outcome", "meters", "members", "flags", "visited", "not_visited"),
+            )
+            or {}
+        )
+        out: dict[str, Any] = {
+            "ending": None,
+            "outcome": None,
+            "values": [],
+            "flags": [],
+            "visited": (),
+            "not_visited": (),
+        }
         if "ending" in m:
             vnode = m["ending"][1]
             if isinstance(vnode, ScalarNode) and vnode.value == "none":
@@ -771,7 +938,9 @@ class _Reader:
                     continue
                 got = EXPECT.match(vnode.value) if isinstance(vnode, ScalarNode) else None
                 if got is None:
-                    self.error(vnode, f"expected value for '{knode.value}' should be a number or a comparison like \">= 60\"")
+                    self.error(
+                        vnode, f"expected value for '{knode.value}' should be a number or a comparison like \">= 60\""
+                    )
                     continue
                 self.visit(vnode)
                 out["values"].append(Expectation(knode.value, got.group(1) or "==", int(got.group(2))))
@@ -785,7 +954,11 @@ class _Reader:
                     out["flags"].append(Expectation(knode.value, "==", b))
         for key in ("visited", "not_visited"):
             if key in m:
-                out[key] = tuple(s for n in (self.seq(m[key][1], f"'{key}' in {where}", True) or []) if (s := self.ref(n, self.state_ids, "state")))
+                out[key] = tuple(
+                    s
+                    for n in (self.seq(m[key][1], f"'{key}' in {where}", True) or [])
+                    if (s := self.ref(n, self.state_ids, "state"))
+                )
         return out
 
 
@@ -812,10 +985,14 @@ def load_text(data: bytes | str, path: str = "<text>") -> tuple[Scenario | None,
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, col = _position_of_byte(raw, exc.start)
-        return fail(line, col, f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8 in your editor")
+        return fail(
+            line, col, f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8 in your editor"
+        )
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        return fail(1, 1, "the file is empty; start from 'groupsim new my-scenario' or copy a scenario from the library")
+        return fail(
+            1, 1, "the file is empty; start from 'groupsim new my-scenario' or copy a scenario from the library"
+        )
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:

@@ -13,8 +13,9 @@ nothing until a file is collected.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -75,7 +76,9 @@ class ScenarioTestItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:  # type: ignore[override]
         if isinstance(excinfo.value, ScenarioFailed):
             where = f"{self.path}:{self.test.pos.line}" if self.test.pos.line else str(self.path)
-            return "\n".join([f"scenario test failed: {self.test.name}  ({where})", *("  " + x for x in excinfo.value.lines)])
+            return "\n".join(
+                [f"scenario test failed: {self.test.name}  ({where})", *("  " + x for x in excinfo.value.lines)]
+            )
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:

@@ -81,7 +81,11 @@ def _play(s: Scenario, t: ScenarioTest, problems: list[str]) -> tuple[str, ...]:
             step = sess.timeout() if pick == "timeout" else sess.choose(int(pick))
         except SessionError as exc:
             on_offer = [str(c.number) for c in sess.choices()] + (["timeout"] if here.on_timeout is not None else [])
-            listed = "" if "choose one of" in str(exc) and here.on_timeout is None else f"; on offer there: {', '.join(on_offer) or 'nothing'}"
+            listed = (
+                ""
+                if "choose one of" in str(exc) and here.on_timeout is None
+                else f"; on offer there: {', '.join(on_offer) or 'nothing'}"
+            )
             problems.append(f"path: decision {i} ({pick}) at '{here.id}': {exc}{listed}")
             return tuple(route)
         route += step.route
@@ -101,7 +105,9 @@ def _play(s: Scenario, t: ScenarioTest, problems: list[str]) -> tuple[str, ...]:
     if t.outcome is not None:
         got = sess.ending.outcome if sess.ending is not None else "no ending"
         if got != t.outcome:
-            problems.append(f"outcome: expected {t.outcome}, got {got}" + (f" (ending '{sess.state.id}')" if sess.ending else ""))
+            problems.append(
+                f"outcome: expected {t.outcome}, got {got}" + (f" (ending '{sess.state.id}')" if sess.ending else "")
+            )
     values = sess.values
     for x in t.values:
         if not x.holds(values[x.name]):
@@ -127,7 +133,9 @@ def _reachability(s: Scenario, t: ScenarioTest, shared: Shared, problems: list[s
         if sid in found.states:
             continue
         if found.complete:
-            problems.append(f"reachable: expected '{sid}' to be reachable; no path reaches it, conditions taken into account")
+            problems.append(
+                f"reachable: expected '{sid}' to be reachable; no path reaches it, conditions taken into account"
+            )
         else:
             problems.append(f"reachable: '{sid}' was not reached within {shared.budget:,} configurations; undecided")
     for sid in t.unreachable:
@@ -140,7 +148,9 @@ def _reachability(s: Scenario, t: ScenarioTest, shared: Shared, problems: list[s
                     how += f" --seed {w.seed}"
             problems.append(f"unreachable: expected '{sid}' to be unreachable; it can be reached{how}")
         elif not found.complete:
-            problems.append(f"unreachable: cannot prove '{sid}' unreachable: more than {shared.budget:,} configurations to explore")
+            problems.append(
+                f"unreachable: cannot prove '{sid}' unreachable: more than {shared.budget:,} configurations to explore"
+            )
 
 
 def _q(sid: str) -> str:

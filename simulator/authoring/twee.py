@@ -21,8 +21,9 @@ import re
 import unicodedata
 import uuid
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, cast
+from typing import Any, cast
 
 from simulator.authoring.diagnostics import Diagnostic, Severity
 from simulator.authoring.emit import Commented, dump, scenario_doc
@@ -37,7 +38,14 @@ META_KEY = "groupsim"
 DEFAULT_RATING = "acceptable"
 DEFAULT_OUTCOME = "mixed"
 PLACEHOLDER_FEEDBACK = "No feedback yet: say why this response helps or harms the group."
-TAG_COLORS = {"strong": "green", "mixed": "yellow", "poor": "red", "route": "blue", "timed": "orange", DATA_TAG: "purple"}
+TAG_COLORS = {
+    "strong": "green",
+    "mixed": "yellow",
+    "poor": "red",
+    "route": "blue",
+    "timed": "orange",
+    DATA_TAG: "purple",
+}
 _IFID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://groupsim.invalid/twee/ifid")
 
 # Passages that mean something to Twine or a story format, not to the story itself.
@@ -179,7 +187,9 @@ def _scan_to(rest: str, i: int, stops: str) -> int:
     return len(rest)
 
 
-def _header(rest: str, path: str, lineno: int, msgs: _Messages) -> tuple[str, tuple[str, ...], dict[str, Any] | None] | None:
+def _header(
+    rest: str, path: str, lineno: int, msgs: _Messages
+) -> tuple[str, tuple[str, ...], dict[str, Any] | None] | None:
     """Read a header line after its `::`; None (with an error) if it is malformed."""
     col0 = 3  # columns are 1-based and `rest` starts after the two colons
     i = _scan_to(rest, 0, "[{")
@@ -195,13 +205,22 @@ def _header(rest: str, path: str, lineno: int, msgs: _Messages) -> tuple[str, tu
         name_part = name_part[: m2.start()]
     name = _strip_unescaped(_decode_escapes(name_part))
     if not name:
-        msgs.add("error", path, lineno, 1, "this passage header has no name; write one after '::', like ':: The waiting room'")
+        msgs.add(
+            "error",
+            path,
+            lineno,
+            1,
+            "this passage header has no name; write one after '::', like ':: The waiting room'",
+        )
         return None
     if i < len(rest) and rest[i] == "[":
         close = _scan_to(rest, i + 1, "]")
         if close == len(rest):
             msgs.add(
-                "error", path, lineno, col0 + i,
+                "error",
+                path,
+                lineno,
+                col0 + i,
                 f"the tag list of passage '{name}' opens with '[' but never closes; end it with ']' "
                 "(or write '\\[' for a bracket in the name)",
             )
@@ -216,14 +235,23 @@ def _header(rest: str, path: str, lineno: int, msgs: _Messages) -> tuple[str, tu
             value = json.loads(src)
         except json.JSONDecodeError as exc:
             msgs.add(
-                "warning", path, lineno, col0 + i + exc.pos,
+                "warning",
+                path,
+                lineno,
+                col0 + i + exc.pos,
                 f"the metadata of passage '{name}' is not valid JSON ({exc.msg}); it is ignored",
             )
         else:
             if isinstance(value, dict):
                 meta = value
             else:
-                msgs.add("warning", path, lineno, col0 + i, f"the metadata of passage '{name}' should be a JSON object {{...}}; it is ignored")
+                msgs.add(
+                    "warning",
+                    path,
+                    lineno,
+                    col0 + i,
+                    f"the metadata of passage '{name}' should be a JSON object {{...}}; it is ignored",
+                )
     elif i < len(rest):
         leftover = rest[i:].strip()
         pm = _TWEE2_POSITION.match(leftover)
@@ -231,9 +259,12 @@ def _header(rest: str, path: str, lineno: int, msgs: _Messages) -> tuple[str, tu
             meta = {"position": f"{pm.group(1)},{pm.group(2)}"}
         elif leftover:
             msgs.add(
-                "error", path, lineno, col0 + i,
+                "error",
+                path,
+                lineno,
+                col0 + i,
                 f"unexpected '{leftover[:20]}' after the tags of passage '{name}'; a header is "
-                "':: Name [tags] {\"json\": \"metadata\"}'",
+                '\':: Name [tags] {"json": "metadata"}\'',
             )
             return None
     return name, tags, meta
@@ -252,7 +283,15 @@ def read_text(data: bytes, path: str) -> str:
         line = before.count(b"\n") + 1
         col = exc.start - (before.rfind(b"\n") + 1) + 1
         raise TweeError(
-            [Diagnostic(path, line, col, "error", f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8")]
+            [
+                Diagnostic(
+                    path,
+                    line,
+                    col,
+                    "error",
+                    f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8",
+                )
+            ]
         ) from None
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
@@ -279,7 +318,13 @@ def parse(sources: Iterable[tuple[str, str]], msgs: _Messages | None = None) -> 
             if header is None:
                 if any(b.strip() for b in body):
                     first = next(n for n, b in enumerate(body) if b.strip())
-                    msgs.add("warning", path, first + 1, 1, "text before the first passage header (a line starting with '::') is ignored")
+                    msgs.add(
+                        "warning",
+                        path,
+                        first + 1,
+                        1,
+                        "text before the first passage header (a line starting with '::') is ignored",
+                    )
                 return
             while body and not body[-1].strip():  # the specification drops trailing blank lines
                 body.pop()
@@ -472,13 +517,17 @@ def _export_state(sid: str, sd: dict[str, Any], position: str) -> str:
                     meta["narration"] = v
             elif k == "choices":
                 meta["choices"] = [
-                    ({"text": c["text"]} if i in exact else {}) | {ck: cv for ck, cv in c.items() if ck not in ("text", "goto")}
+                    ({"text": c["text"]} if i in exact else {})
+                    | {ck: cv for ck, cv in c.items() if ck not in ("text", "goto")}
                     for i, c in enumerate(v)
                 ]
             else:
                 meta[k] = v
         if "choices" in sd:
-            links = [f"[[{_safe_link_text(c['text']) if i in exact else c['text']}->{c['goto']}]]" for i, c in enumerate(sd["choices"])]
+            links = [
+                f"[[{_safe_link_text(c['text']) if i in exact else c['text']}->{c['goto']}]]"
+                for i, c in enumerate(sd["choices"])
+            ]
         elif "next" in sd:
             links = [f"[[{goto}]]" for goto in dict.fromkeys(b["goto"] for b in sd["next"])]
         else:
@@ -572,7 +621,8 @@ class _Importer:
         if name not in self.missing:
             self.missing[name] = self._fresh(name, "missing-passage")
         self.msgs.at(
-            "warning", p,
+            "warning",
+            p,
             f"passage '{p.name}' {what} '{name}', which is not a passage of the story; "
             f"a placeholder ending '{self.missing[name]}' stands in for it — write that passage or fix the link",
             offset,
@@ -588,7 +638,11 @@ class _Importer:
         for p in self.story.passages:
             if p.name in seen:
                 first = seen[p.name]
-                self.msgs.at("warning", p, f"a second passage named '{p.name}' (the first is at {first.path}:{first.line}); this one is ignored")
+                self.msgs.at(
+                    "warning",
+                    p,
+                    f"a second passage named '{p.name}' (the first is at {first.path}:{first.line}); this one is ignored",
+                )
                 continue
             seen[p.name] = p
             if p.name == "StoryTitle":
@@ -598,7 +652,9 @@ class _Importer:
                     value = json.loads(p.text) if p.text.strip() else {}
                 except json.JSONDecodeError as exc:
                     line, col = p.where(exc.pos)
-                    self.msgs.add("warning", p.path, line, col, f"StoryData is not valid JSON ({exc.msg}); it is ignored")
+                    self.msgs.add(
+                        "warning", p.path, line, col, f"StoryData is not valid JSON ({exc.msg}); it is ignored"
+                    )
                 else:
                     if isinstance(value, dict):
                         story_data = value
@@ -608,19 +664,35 @@ class _Importer:
                 if data_p is None:
                     data_p = p
                 else:
-                    self.msgs.at("warning", p, f"a second passage tagged '{DATA_TAG}' (the first is '{data_p.name}'); this one is ignored")
+                    self.msgs.at(
+                        "warning",
+                        p,
+                        f"a second passage tagged '{DATA_TAG}' (the first is '{data_p.name}'); this one is ignored",
+                    )
             elif p.name in SPECIAL_NAMES:
-                self.msgs.at("note", p, f"skipped passage '{p.name}': {SPECIAL_NAMES[p.name]}, not a moment of the story")
+                self.msgs.at(
+                    "note", p, f"skipped passage '{p.name}': {SPECIAL_NAMES[p.name]}, not a moment of the story"
+                )
             elif special := next((t for t in p.tags if t in SPECIAL_TAGS), None):
-                self.msgs.at("note", p, f"skipped passage '{p.name}': tagged '{special}', it holds {SPECIAL_TAGS[special]}, not a moment of the story")
+                self.msgs.at(
+                    "note",
+                    p,
+                    f"skipped passage '{p.name}': tagged '{special}', it holds {SPECIAL_TAGS[special]}, not a moment of the story",
+                )
             else:
                 self.passages.append(p)
         if not self.passages:
             where = self.story.passages[0] if self.story.passages else None
             if where:
-                self.msgs.at("error", where, "the story has no passages to turn into states (only special passages such as StoryTitle)")
+                self.msgs.at(
+                    "error",
+                    where,
+                    "the story has no passages to turn into states (only special passages such as StoryTitle)",
+                )
             else:
-                self.msgs.add("error", "<input>", 1, 1, "no passages found: a Twee passage starts with a line like ':: Start'")
+                self.msgs.add(
+                    "error", "<input>", 1, 1, "no passages found: a Twee passage starts with a line like ':: Start'"
+                )
             raise TweeError(self.msgs.errors)
         self.assign_ids()
 
@@ -630,7 +702,9 @@ class _Importer:
             title = _title_of(title_p)
         if title is None:
             title = self.passages[0].path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-            self.msgs.add("warning", self.passages[0].path, 1, 1, f"the story has no StoryTitle passage; its title is '{title}'")
+            self.msgs.add(
+                "warning", self.passages[0].path, 1, 1, f"the story has no StoryTitle passage; its title is '{title}'"
+            )
         start = self.start(story_data)
         states: dict[str, Any] = {}
         comments: dict[str, str] = {}
@@ -668,12 +742,32 @@ class _Importer:
             self.msgs.at("warning", first, f"StoryData names '{named}' as the start, but there is no such passage")
         if "Start" in self.ids:
             return self.ids["Start"]
-        self.msgs.at("warning", first, f"the story does not say where it starts (no 'start' in StoryData, no 'Start' passage); it starts at '{first.name}'")
+        self.msgs.at(
+            "warning",
+            first,
+            f"the story does not say where it starts (no 'start' in StoryData, no 'Start' passage); it starts at '{first.name}'",
+        )
         return self.ids[first.name]
 
     # -- the scenario's own data ---------------------------------------------------------
-    TOP = ("format", "id", "title", "summary", "tags", "minutes", "group", "content_notes", "objectives",
-           "reflection", "references", "meters", "members", "cast", "flags", "tests")
+    TOP = (
+        "format",
+        "id",
+        "title",
+        "summary",
+        "tags",
+        "minutes",
+        "group",
+        "content_notes",
+        "objectives",
+        "reflection",
+        "references",
+        "meters",
+        "members",
+        "cast",
+        "flags",
+        "tests",
+    )
 
     def scenario_data(self, p: Passage | None) -> dict[str, Any]:
         data: dict[str, Any] = {}
@@ -682,12 +776,22 @@ class _Importer:
                 value = json.loads(p.text)
             except json.JSONDecodeError as exc:
                 line, col = p.where(exc.pos)
-                self.msgs.add("warning", p.path, line, col, f"the scenario data in passage '{p.name}' is not valid JSON ({exc.msg}); placeholders are used instead")
+                self.msgs.add(
+                    "warning",
+                    p.path,
+                    line,
+                    col,
+                    f"the scenario data in passage '{p.name}' is not valid JSON ({exc.msg}); placeholders are used instead",
+                )
             else:
                 if isinstance(value, dict):
                     data = value
                 else:
-                    self.msgs.at("warning", p, f"the scenario data in passage '{p.name}' should be a JSON object; placeholders are used instead")
+                    self.msgs.at(
+                        "warning",
+                        p,
+                        f"the scenario data in passage '{p.name}' should be a JSON object; placeholders are used instead",
+                    )
         for key in list(data):
             if key not in self.TOP:
                 self.msgs.at("warning", p, f"unknown key '{key}' in the scenario data; it is ignored")  # type: ignore[arg-type]
@@ -713,12 +817,20 @@ class _Importer:
                 placeholders.append(key)
         if placeholders:
             where = p or self.passages[0]
-            self.msgs.at("warning", where, f"the story has no groupsim data for {', '.join(placeholders)}; placeholders were written — replace them")
+            self.msgs.at(
+                "warning",
+                where,
+                f"the story has no groupsim data for {', '.join(placeholders)}; placeholders were written — replace them",
+            )
         if isinstance(data.get("meters"), dict) and data["meters"]:
             out["meters"] = data["meters"]
         else:
             out["meters"] = {"trust": {"label": "Trust", "start": 50}, "cohesion": {"label": "Cohesion", "start": 50}}
-            self.msgs.at("warning", p or self.passages[0], "the story has no meters; it gets the usual trust and cohesion, both starting at 50")
+            self.msgs.at(
+                "warning",
+                p or self.passages[0],
+                "the story has no meters; it gets the usual trust and cohesion, both starting at 50",
+            )
         for key in ("members", "cast", "flags", "tests"):
             if key in data:
                 out[key] = data[key]
@@ -728,18 +840,35 @@ class _Importer:
     def state(self, p: Passage) -> dict[str, Any]:
         g = (p.meta or {}).get(META_KEY)
         if g is not None and not isinstance(g, dict):
-            self.msgs.at("warning", p, f"the groupsim metadata of passage '{p.name}' should be a JSON object; it is ignored")
+            self.msgs.at(
+                "warning", p, f"the groupsim metadata of passage '{p.name}' should be a JSON object; it is ignored"
+            )
             g = None
         links = [lk for lk in links_in(p.text) if self._usable(p, lk)]
         if g is None:
             self.warn_macros(p)
             g = {}
         for key in g:
-            if key not in ("title", "narration", "lines", "prompt", "time_limit", "on_timeout", "choices", "next", "ending"):
-                self.msgs.at("warning", p, f"unknown key '{key}' in the groupsim metadata of passage '{p.name}'; it is ignored")
+            if key not in (
+                "title",
+                "narration",
+                "lines",
+                "prompt",
+                "time_limit",
+                "on_timeout",
+                "choices",
+                "next",
+                "ending",
+            ):
+                self.msgs.at(
+                    "warning", p, f"unknown key '{key}' in the groupsim metadata of passage '{p.name}'; it is ignored"
+                )
+
         def text_field(key: str) -> str | None:
             if key in g and not isinstance(g[key], str):
-                self.msgs.at("warning", p, f"'{key}' in the metadata of passage '{p.name}' should be text; it is ignored")
+                self.msgs.at(
+                    "warning", p, f"'{key}' in the metadata of passage '{p.name}' should be text; it is ignored"
+                )
                 return None
             return g.get(key)
 
@@ -760,35 +889,57 @@ class _Importer:
             ):
                 st["lines"] = lines
             else:
-                self.msgs.at("warning", p, f"'lines' in the metadata of passage '{p.name}' should be a list of {{\"member\": \"words\"}}; it is ignored")
+                self.msgs.at(
+                    "warning",
+                    p,
+                    f"'lines' in the metadata of passage '{p.name}' should be a list of {{\"member\": \"words\"}}; it is ignored",
+                )
         if prompt:
             st["prompt"] = prompt
         if "time_limit" in g:
             if isinstance(g["time_limit"], int) and not isinstance(g["time_limit"], bool):
                 st["time_limit"] = g["time_limit"]
             else:
-                self.msgs.at("warning", p, f"'time_limit' in the metadata of passage '{p.name}' should be a whole number of seconds; it is ignored")
+                self.msgs.at(
+                    "warning",
+                    p,
+                    f"'time_limit' in the metadata of passage '{p.name}' should be a whole number of seconds; it is ignored",
+                )
         if "time_limit" in st:
             if isinstance(g.get("on_timeout"), str):
                 st["on_timeout"] = self.resolve(g["on_timeout"], p, None, "times out to")
             else:
                 del st["time_limit"]
-                self.msgs.at("warning", p, f"passage '{p.name}' has a time limit but no 'on_timeout' passage; the time limit is dropped")
+                self.msgs.at(
+                    "warning",
+                    p,
+                    f"passage '{p.name}' has a time limit but no 'on_timeout' passage; the time limit is dropped",
+                )
 
         if isinstance(g.get("ending"), dict):
             if links:
-                self.msgs.at("warning", p, f"passage '{p.name}' is an ending in its metadata, so its links are ignored", links[0].start)
+                self.msgs.at(
+                    "warning",
+                    p,
+                    f"passage '{p.name}' is an ending in its metadata, so its links are ignored",
+                    links[0].start,
+                )
             st["ending"] = self.ending(p, g["ending"])
         elif isinstance(g.get("next"), list) and g["next"]:
             st["next"] = self.branches(p, g["next"])
             shown = [self.resolve(lk.target, p, lk.start) for lk in links]
             if list(dict.fromkeys(shown)) != list(dict.fromkeys(b["goto"] for b in st["next"])):
-                self.msgs.at("warning", p, f"the links of passage '{p.name}' differ from the branches in its metadata; the branches decide where it goes")
+                self.msgs.at(
+                    "warning",
+                    p,
+                    f"the links of passage '{p.name}' differ from the branches in its metadata; the branches decide where it goes",
+                )
         elif links:
             metas = g.get("choices") if isinstance(g.get("choices"), list) else []
             if metas and len(metas) != len(links):
                 self.msgs.at(
-                    "warning", p,
+                    "warning",
+                    p,
                     f"passage '{p.name}' has {len(links)} links but its metadata describes {len(metas)} choices; "
                     "they are paired in order",
                 )
@@ -798,7 +949,8 @@ class _Importer:
             if outcome is None:
                 outcome = DEFAULT_OUTCOME
                 self.msgs.at(
-                    "warning", p,
+                    "warning",
+                    p,
                     f"passage '{p.name}' has no links, so it becomes an ending with outcome '{outcome}'; "
                     "tag the passage strong, mixed or poor to say how it ends",
                 )
@@ -817,42 +969,71 @@ class _Importer:
 
     def warn_macros(self, p: Passage) -> None:
         for m in _SUGARCUBE_MACRO.finditer(p.text):
-            self.msgs.at("warning", p, f"SugarCube macro '<<{m.group(1)}>>' is kept as plain text; groupsim does not run story-format code", m.start())
+            self.msgs.at(
+                "warning",
+                p,
+                f"SugarCube macro '<<{m.group(1)}>>' is kept as plain text; groupsim does not run story-format code",
+                m.start(),
+            )
         for m in _HARLOWE_MACRO.finditer(p.text):
-            self.msgs.at("warning", p, f"Harlowe macro '({m.group(1)}:)' is kept as plain text; groupsim does not run story-format code", m.start())
+            self.msgs.at(
+                "warning",
+                p,
+                f"Harlowe macro '({m.group(1)}:)' is kept as plain text; groupsim does not run story-format code",
+                m.start(),
+            )
 
     def choice(self, p: Passage, lk: Link, meta: Any) -> dict[str, Any]:
         c: dict[str, Any] = {"text": _label(lk)}
         if meta is not None and not isinstance(meta, dict):
-            self.msgs.at("warning", p, f"the metadata of choice '{_label(lk)}' should be a JSON object; it is ignored", lk.start)
+            self.msgs.at(
+                "warning", p, f"the metadata of choice '{_label(lk)}' should be a JSON object; it is ignored", lk.start
+            )
             meta = None
         m: dict[str, Any] = meta or {}
         known = ("text", "rating", "effects", "set", "unset", "feedback", "refs", "competencies", "when")
         for key in m:
             if key not in known:
-                self.msgs.at("warning", p, f"unknown key '{key}' in the metadata of choice '{_label(lk)}'; it is ignored", lk.start)
+                self.msgs.at(
+                    "warning",
+                    p,
+                    f"unknown key '{key}' in the metadata of choice '{_label(lk)}'; it is ignored",
+                    lk.start,
+                )
 
         def typed(key: str, ok: bool, want: str) -> bool:
             if key in m and not ok:
-                self.msgs.at("warning", p, f"'{key}' of choice '{_label(lk)}' should be {want}; it is ignored", lk.start)
+                self.msgs.at(
+                    "warning", p, f"'{key}' of choice '{_label(lk)}' should be {want}; it is ignored", lk.start
+                )
                 return False
             return key in m
 
         if typed("text", isinstance(m.get("text"), str) and bool(m.get("text", "").strip()), "text"):
             c["text"] = m["text"]
         rating = m.get("rating") if typed("rating", m.get("rating") in RATINGS, " | ".join(RATINGS)) else None
-        feedback = m.get("feedback") if typed("feedback", isinstance(m.get("feedback"), str) and bool(str(m.get("feedback")).strip()), "text") else None
+        feedback = (
+            m.get("feedback")
+            if typed("feedback", isinstance(m.get("feedback"), str) and bool(str(m.get("feedback")).strip()), "text")
+            else None
+        )
         if rating is None or feedback is None:
             missing = " and ".join(w for w, v in (("rating", rating), ("feedback", feedback)) if v is None)
             self.msgs.at(
-                "warning", p,
+                "warning",
+                p,
                 f"choice '{_short(_label(lk))}' in passage '{p.name}' has no {missing}; "
                 f"it gets {'rating ' + repr(DEFAULT_RATING) if rating is None else ''}"
                 f"{' and ' if rating is None and feedback is None else ''}{'placeholder feedback' if feedback is None else ''} to replace",
                 lk.start,
             )
         c["rating"] = rating or DEFAULT_RATING
-        if typed("effects", isinstance(m.get("effects"), dict) and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in m.get("effects", {}).values()), "an object like {\"trust\": \"+5\"}"):
+        if typed(
+            "effects",
+            isinstance(m.get("effects"), dict)
+            and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in m.get("effects", {}).values()),
+            'an object like {"trust": "+5"}',
+        ):
             c["effects"] = {k: (f"{v:+d}" if isinstance(v, int) else v) for k, v in m["effects"].items()}
         for key in ("set", "unset"):
             if typed(key, _str_list(m.get(key)), "a list of flag names"):
@@ -860,7 +1041,12 @@ class _Importer:
         c["feedback"] = feedback or PLACEHOLDER_FEEDBACK
         if typed("refs", _str_list(m.get("refs")), "a list of reference keys"):
             c["refs"] = m["refs"]
-        if typed("competencies", isinstance(m.get("competencies"), list) and all(isinstance(x, int) and not isinstance(x, bool) for x in m.get("competencies", [])), "a list of numbers 1-9"):
+        if typed(
+            "competencies",
+            isinstance(m.get("competencies"), list)
+            and all(isinstance(x, int) and not isinstance(x, bool) for x in m.get("competencies", [])),
+            "a list of numbers 1-9",
+        ):
             c["competencies"] = m["competencies"]
         if typed("when", isinstance(m.get("when"), str), "a condition (text)"):
             c["when"] = m["when"]
@@ -871,7 +1057,9 @@ class _Importer:
         out = []
         for i, b in enumerate(items, 1):
             if not isinstance(b, dict) or not isinstance(b.get("goto"), str):
-                self.msgs.at("warning", p, f"branch {i} in the metadata of passage '{p.name}' needs a 'goto'; it is ignored")
+                self.msgs.at(
+                    "warning", p, f"branch {i} in the metadata of passage '{p.name}' needs a 'goto'; it is ignored"
+                )
                 continue
             bd: dict[str, Any] = {}
             if isinstance(b.get("when"), str):
@@ -881,14 +1069,22 @@ class _Importer:
             bd["goto"] = self.resolve(b["goto"], p, None, "routes to")
             out.append(bd)
         if not out or "when" in out[-1] or "chance" in out[-1]:
-            self.msgs.at("warning", p, f"the branches of passage '{p.name}' end without a default (only 'goto'); the scenario will not load until one is added")
+            self.msgs.at(
+                "warning",
+                p,
+                f"the branches of passage '{p.name}' end without a default (only 'goto'); the scenario will not load until one is added",
+            )
         return out
 
     def ending(self, p: Passage, e: dict[str, Any]) -> dict[str, Any]:
         outcome = e.get("outcome")
         if outcome not in OUTCOMES:
             outcome = next((t for t in p.tags if t in OUTCOMES), DEFAULT_OUTCOME)
-            self.msgs.at("warning", p, f"the ending of passage '{p.name}' has no outcome strong, mixed or poor; it is '{outcome}'")
+            self.msgs.at(
+                "warning",
+                p,
+                f"the ending of passage '{p.name}' has no outcome strong, mixed or poor; it is '{outcome}'",
+            )
         title = e.get("title")
         if not (isinstance(title, str) and title.strip()):
             title = " ".join(p.name.split())
@@ -929,7 +1125,13 @@ def import_twee(sources: Iterable[tuple[str, bytes]]) -> Imported:
     importer = _Importer(story, msgs)
     doc, comments = importer.run()
     doc["states"] = {sid: Commented(st, comments[sid]) if sid in comments else st for sid, st in doc["states"].items()}
-    text = dump(doc, [SCHEMA_HEADER.removeprefix("# "), "Made from a Twine story by 'groupsim twee import'; check it with 'groupsim validate'."])
+    text = dump(
+        doc,
+        [
+            SCHEMA_HEADER.removeprefix("# "),
+            "Made from a Twine story by 'groupsim twee import'; check it with 'groupsim validate'.",
+        ],
+    )
     _, problems = load_text(text, "<imported scenario>")
     order = {path: i for i, (path, _) in enumerate(texts)}
     found = sorted(msgs.items, key=lambda d: (order.get(d.path, len(order)), d.line, d.col))

@@ -6,8 +6,8 @@ graph part on an already loaded scenario.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import networkx as nx
 
@@ -60,20 +60,34 @@ def warnings(s: Scenario) -> list[Diagnostic]:
             if sid in found.states:
                 for c in st.choices:
                     if c.when is not None and (sid, c.number) not in found.offered:
-                        warn(c.pos, f"choice {c.number} of state '{sid}' is never offered: its condition '{c.when}' never holds when the state is reached")
+                        warn(
+                            c.pos,
+                            f"choice {c.number} of state '{sid}' is never offered: its condition '{c.when}' never holds when the state is reached",
+                        )
 
     for sid, st in s.states.items():
         if not st.choices:
             continue
         if not any(c.rating == "recommended" for c in st.choices):
-            warn(st.pos, f"decision '{sid}' has no recommended choice; trainees learn most when one response is the model")
+            warn(
+                st.pos,
+                f"decision '{sid}' has no recommended choice; trainees learn most when one response is the model",
+            )
         if len(st.choices) > 1:
             shapes = {
-                (c.goto, tuple(sorted((e.target, e.amount, e.fair) for e in c.effects)), frozenset(c.set), frozenset(c.unset))
+                (
+                    c.goto,
+                    tuple(sorted((e.target, e.amount, e.fair) for e in c.effects)),
+                    frozenset(c.set),
+                    frozenset(c.unset),
+                )
                 for c in st.choices
             }
             if len(shapes) == 1:
-                warn(st.pos, f"every choice at '{sid}' leads to '{st.choices[0].goto}' with the same effects, so the decision makes no difference")
+                warn(
+                    st.pos,
+                    f"every choice at '{sid}' leads to '{st.choices[0].goto}' with the same effects, so the decision makes no difference",
+                )
     return sorted(out, key=lambda d: (d.line, d.col))
 
 
@@ -94,7 +108,11 @@ def scenario_files(paths: Iterable[Path]) -> Iterator[Path | str]:
     for p in paths:
         if p.is_dir():
             yield from sorted(
-                f for f in p.rglob("*") if f.suffix in SUFFIXES and f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                f
+                for f in p.rglob("*")
+                if f.suffix in SUFFIXES
+                and f.is_file()
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
         elif p.exists():
             yield p

@@ -52,7 +52,10 @@ def load_one(target: str, command: str) -> tuple[Scenario | None, int]:
     if found[0].scenario is None:
         for d in found[0].errors:
             print(d, file=sys.stderr)
-        print(f"groupsim {command}: the scenario has errors; fix them first ('groupsim validate' lists them)", file=sys.stderr)
+        print(
+            f"groupsim {command}: the scenario has errors; fix them first ('groupsim validate' lists them)",
+            file=sys.stderr,
+        )
         return None, 1
     return found[0].scenario, 0
 

@@ -37,10 +37,29 @@ def positive(text: str) -> int:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="a scenario file, or a shipped scenario's id")
-    p.add_argument("--random", type=positive, metavar="N", help="play N seeded random playthroughs instead of exploring exactly (also the number played when exploring falls back; default 10,000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the first random playthrough; playthrough i uses seed + i (default 0)")
-    p.add_argument("--score", metavar="EXPR", help="what the best and worst paths maximise and minimise: meters, members, turn and whole numbers added or subtracted, e.g. 'trust + cohesion + maria' (default: trust + cohesion)")
-    p.add_argument("--budget", type=positive, metavar="N", help="most configurations to explore exactly before falling back to random playthroughs (default 200,000)")
+    p.add_argument(
+        "--random",
+        type=positive,
+        metavar="N",
+        help="play N seeded random playthroughs instead of exploring exactly (also the number played when exploring falls back; default 10,000)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the first random playthrough; playthrough i uses seed + i (default 0)",
+    )
+    p.add_argument(
+        "--score",
+        metavar="EXPR",
+        help="what the best and worst paths maximise and minimise: meters, members, turn and whole numbers added or subtracted, e.g. 'trust + cohesion + maria' (default: trust + cohesion)",
+    )
+    p.add_argument(
+        "--budget",
+        type=positive,
+        metavar="N",
+        help="most configurations to explore exactly before falling back to random playthroughs (default 200,000)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
@@ -76,9 +95,8 @@ class _Progress:
 
 def run(args: argparse.Namespace) -> int:
     from simulator.authoring import analysis
-    from simulator.engine.conditions import ConditionError
-
     from simulator.commands import load_one
+    from simulator.engine.conditions import ConditionError
 
     scenario, code = load_one(args.file, "analyze")
     if scenario is None:
@@ -88,7 +106,9 @@ def run(args: argparse.Namespace) -> int:
     except ConditionError as exc:
         print(f"groupsim analyze: --score: {exc.message}\n  {args.score}\n  {' ' * exc.offset}^", file=sys.stderr)
         known = ", ".join(scenario.initial_values())
-        print(f"A score adds and subtracts numbers: meters and members ({known}), turn, whole numbers.", file=sys.stderr)
+        print(
+            f"A score adds and subtracts numbers: meters and members ({known}), turn, whole numbers.", file=sys.stderr
+        )
         return 2
     progress = _Progress("analyze")
     try:
@@ -156,7 +176,9 @@ def render(scenario, a) -> str:  # type: ignore[no-untyped-def]
         out.append(f"Exact analysis: {a.configurations:,} configurations explored.")
     else:
         why = f"because {a.reason}" if a.reason else "as asked (--random)"
-        out += textwrap.wrap(f"Random analysis: {a.runs:,} playthroughs, seeds {a.seed}..{a.seed + a.runs - 1}, {why}.", 96)
+        out += textwrap.wrap(
+            f"Random analysis: {a.runs:,} playthroughs, seeds {a.seed}..{a.seed + a.runs - 1}, {why}.", 96
+        )
     out.append("Probabilities are for a trainee who picks uniformly among the options on offer (letting the")
     out.append("time run out counts as one option at a timed decision); chance branches weigh as written.")
     out.append("")
@@ -174,9 +196,13 @@ def render(scenario, a) -> str:  # type: ignore[no-untyped-def]
         rows.append([e.state, e.outcome, reached, prob, e.title])
     out += table(rows, right={3})
     if a.stuck:
-        out.append(f"Dead ends (a decision with nothing on offer): {', '.join(a.stuck_states)}, probability {decimal(a.stuck)}")
+        out.append(
+            f"Dead ends (a decision with nothing on offer): {', '.join(a.stuck_states)}, probability {decimal(a.stuck)}"
+        )
     if a.unfinished:
-        out.append(f"Never ending (caught in a loop, or 1,000 decisions without an ending): {decimal(a.unfinished)} of playthroughs")
+        out.append(
+            f"Never ending (caught in a loop, or 1,000 decisions without an ending): {decimal(a.unfinished)} of playthroughs"
+        )
 
     names = list(scenario.initial_values())
     reached_endings = [e for e in a.endings if e.ranges]
@@ -190,7 +216,12 @@ def render(scenario, a) -> str:  # type: ignore[no-untyped-def]
 
     out.append("")
     out.append(f"Score: {a.score}")
-    out += table([line.split("\t") for line in (_path_line(scenario, "Best path", a.best), _path_line(scenario, "Worst path", a.worst))])
+    out += table(
+        [
+            line.split("\t")
+            for line in (_path_line(scenario, "Best path", a.best), _path_line(scenario, "Worst path", a.worst))
+        ]
+    )
 
     out.append("")
     seen = "" if a.reach_exact else " in these playthroughs (not proven)"
@@ -217,10 +248,15 @@ def render(scenario, a) -> str:  # type: ignore[no-untyped-def]
         for p in sorted(dominated, key=lambda p: not p.inverted):
             st = scenario.states[p.state]
             mine, theirs = st.choices[p.choice - 1], st.choices[p.other - 1]
-            rows.append([
-                *(["!" if p.inverted else ""] if marks else []), f"{p.state}:", f"{p.choice} ({mine.rating})",
-                f"by {p.other} ({theirs.rating})", "better for " + ", ".join(p.better),
-            ])
+            rows.append(
+                [
+                    *(["!" if p.inverted else ""] if marks else []),
+                    f"{p.state}:",
+                    f"{p.choice} ({mine.rating})",
+                    f"by {p.other} ({theirs.rating})",
+                    "better for " + ", ".join(p.better),
+                ]
+            )
         out += ["  " + line for line in table(rows)]
     else:
         out.append("Dominated choices: none")
@@ -277,7 +313,13 @@ def to_json(scenario, a) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         },
         "identical": [{"state": p.state, "choices": [p.choice, p.other]} for p in a.pairs if p.kind == "identical"],
         "dominated": [
-            {"state": p.state, "choice": p.choice, "by": p.other, "better": list(p.better), "rating_inverted": p.inverted}
+            {
+                "state": p.state,
+                "choice": p.choice,
+                "by": p.other,
+                "better": list(p.better),
+                "rating_inverted": p.inverted,
+            }
             for p in a.pairs
             if p.kind == "dominated"
         ],

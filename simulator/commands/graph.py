@@ -21,7 +21,13 @@ HELP = "draw a scenario's states and choices as Graphviz DOT or Mermaid"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="a scenario file, or a shipped scenario's id")
     p.add_argument("--format", choices=("dot", "mermaid"), default="dot", help="output language (default: dot)")
-    p.add_argument("--path", type=parse_path, default=None, metavar="1,2,1", help="highlight the route these choices take (choice numbers, or timeout)")
+    p.add_argument(
+        "--path",
+        type=parse_path,
+        default=None,
+        metavar="1,2,1",
+        help="highlight the route these choices take (choice numbers, or timeout)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for chance branches along --path (default 0)")
 
 

@@ -16,8 +16,16 @@ HELP = "write a commented starter scenario to build on"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("id", metavar="ID", help="the new scenario's id: lowercase letters, digits and hyphens, like late-arrival")
-    p.add_argument("-o", "--output", metavar="DIR", default=".", help="the folder to write ID.yaml in (default: the current folder)")
+    p.add_argument(
+        "id", metavar="ID", help="the new scenario's id: lowercase letters, digits and hyphens, like late-arrival"
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        default=".",
+        help="the folder to write ID.yaml in (default: the current folder)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,7 +37,11 @@ def run(args: argparse.Namespace) -> int:
         return 1
     folder = Path(args.output)
     if not folder.is_dir():
-        what = "is a file, not a folder" if folder.exists() else "does not exist; create it first or choose another with -o"
+        what = (
+            "is a file, not a folder"
+            if folder.exists()
+            else "does not exist; create it first or choose another with -o"
+        )
         print(f"groupsim new: the folder '{folder}' {what}", file=sys.stderr)
         return 1
     path = folder / f"{args.id}.yaml"

@@ -26,7 +26,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     from simulator.commands import add_target_argument
 
     add_target_argument(p)
-    p.add_argument("--seed", type=int, default=None, help="fix the seed for chance branches (default: a new one each run)")
+    p.add_argument(
+        "--seed", type=int, default=None, help="fix the seed for chance branches (default: a new one each run)"
+    )
     p.add_argument(
         "--export-dir",
         type=Path,
@@ -57,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
     if found is None:
         return code
     if not sys.stdout.isatty():
-        print("groupsim play: needs a terminal; to play without one use 'groupsim run FILE --choose 1,2'", file=sys.stderr)
+        print(
+            "groupsim play: needs a terminal; to play without one use 'groupsim run FILE --choose 1,2'", file=sys.stderr
+        )
         return 2
     if args.watch:
         from simulator.tui.app import make_app
@@ -142,6 +146,7 @@ def _offer_interrupted(recorder, found):  # type: ignore[no-untyped-def]
     session, observer = resuming.resume(recorder, decision.item, accept_changed=decision.accept_changed)
     info = decision.item.info
     assessment = info.mode == "assessment"
-    settings = Settings(mode="assessment" if assessment else "practice", trainee=info.trainee, timed=info.time_limits and not assessment)
+    settings = Settings(
+        mode="assessment" if assessment else "practice", trainee=info.trainee, timed=info.time_limits and not assessment
+    )
     return Run(session, settings, observer)
-

@@ -22,7 +22,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_db_argument(where)
     delete = sub.add_parser("delete", help="delete every run of one trainee")
     delete.add_argument("--trainee", metavar="NAME", required=True, help="the trainee's name, exactly as entered")
-    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed when not at a terminal)")
+    delete.add_argument(
+        "--yes", action="store_true", help="do not ask for confirmation (needed when not at a terminal)"
+    )
     add_db_argument(delete)
 
 
@@ -48,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _delete(store, args: argparse.Namespace, prog: str) -> int:  # type: ignore[no-untyped-def]
+    import contextlib
     import sqlite3
 
     from simulator.records.queries import check_known
@@ -62,8 +65,10 @@ def _delete(store, args: argparse.Namespace, prog: str) -> int:  # type: ignore[
     what = f"{counts['runs']} run(s) with {counts['steps']} decision(s) of trainee '{name}' from {store.path}"
     if not args.yes:
         if not sys.stdin.isatty():
-            print(f"{prog}: this would delete {what}; add --yes to confirm (input is not a terminal, so I cannot ask)",
-                  file=sys.stderr)
+            print(
+                f"{prog}: this would delete {what}; add --yes to confirm (input is not a terminal, so I cannot ask)",
+                file=sys.stderr,
+            )
             return 1
         answer = input(f"Delete {what}? This cannot be undone. [y/N] ").strip().lower()
         if answer not in ("y", "yes"):
@@ -81,9 +86,8 @@ def _delete(store, args: argparse.Namespace, prog: str) -> int:  # type: ignore[
     # secure_delete overwrites the freed pages; the checkpoint then clears the WAL of the old pages.
     store.conn.execute("PRAGMA secure_delete = ON")
     n = store.write(delete)
-    try:
+    # Another process reading: the WAL is cleared at its next checkpoint.
+    with contextlib.suppress(sqlite3.Error):
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except sqlite3.Error:  # another process is reading: the WAL is cleared at its next checkpoint
-        pass
     print(f"Deleted {n} run(s) of trainee '{name}'.")
     return 0

@@ -16,7 +16,9 @@ HELP = "print recorded runs and choice counts as CSV, JSON or Markdown"
 
 
 def add_db_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", metavar="PATH", help="the records database (default: $GROUPSIM_DB, else the user's data directory)")
+    p.add_argument(
+        "--db", metavar="PATH", help="the records database (default: $GROUPSIM_DB, else the user's data directory)"
+    )
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,8 +28,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--until", metavar="YYYY-MM-DD", help="only runs started on or before this day (UTC)")
     p.add_argument("--format", choices=("csv", "json", "md"), default="csv", help="output format (default: csv)")
     p.add_argument("--table", choices=("runs", "choices"), help="print only this table (default: both)")
-    p.add_argument("--anonymise", "--anonymize", action="store_true",
-                   help="replace trainees' names with stable pseudonyms such as trainee-3f9a2c")
+    p.add_argument(
+        "--anonymise",
+        "--anonymize",
+        action="store_true",
+        help="replace trainees' names with stable pseudonyms such as trainee-3f9a2c",
+    )
     add_db_argument(p)
 
 
@@ -39,8 +45,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         with Store.open(args.db, create=False) as store:
             check_known(store, trainee=args.trainee, scenario=args.scenario)
-            data = build(store, anonymise=args.anonymise, trainee=args.trainee, scenario=args.scenario,
-                         since=args.since, until=args.until)
+            data = build(
+                store,
+                anonymise=args.anonymise,
+                trainee=args.trainee,
+                scenario=args.scenario,
+                since=args.since,
+                until=args.until,
+            )
     except RecordsError as exc:
         print(f"groupsim report: {exc}", file=sys.stderr)
         return 1

@@ -63,8 +63,11 @@ def make_app(store: Any, *, trainee: str | None = None, scenario: str | None = N
 
 # -- plain helpers (no Textual) ------------------------------------------------------
 
+
 def _changes(before: dict[str, int], after: dict[str, int], labels: dict[str, str]) -> str:
-    parts = [f"{labels.get(k, k)} {v} → {after[k]} ({after[k] - v:+d})" for k, v in before.items() if after.get(k, v) != v]
+    parts = [
+        f"{labels.get(k, k)} {v} → {after[k]} ({after[k] - v:+d})" for k, v in before.items() if after.get(k, v) != v
+    ]
     return ", ".join(parts) if parts else "no change"
 
 
@@ -192,12 +195,16 @@ def _app_class() -> type:
                     plain(_clip(r["scenario_title"] or r["scenario"], 22)),
                     r["mode"],
                     r["started"][:10],
-                    r["outcome"] if r["status"] == "finished" else ("unfinished" if r["status"] == "active" else r["status"]),
+                    r["outcome"]
+                    if r["status"] == "finished"
+                    else ("unfinished" if r["status"] == "active" else r["status"]),
                     str(r["decisions"]),
                     plain(_clip(r["ending_title"] or "", 30)),
                     key=str(r["run"]),
                 )
-            self.query_one("#count", Label).update(f"{len(rows)} of {len(app.runs)} runs · Enter opens the highlighted run")
+            self.query_one("#count", Label).update(
+                f"{len(rows)} of {len(app.runs)} runs · Enter opens the highlighted run"
+            )
 
         @on(Input.Changed)
         @on(Select.Changed)
@@ -273,7 +280,11 @@ def _app_class() -> type:
                         head = f"{e['turn']}. {title} — {what}  [{rating}]"
                         if e["undone"]:
                             head += "  (taken back by a rewind)"
-                        body = _changes({**e["meters_before"], **e["trust_before"]}, {**e["meters_after"], **e["trust_after"]}, labels)
+                        body = _changes(
+                            {**e["meters_before"], **e["trust_before"]},
+                            {**e["meters_after"], **e["trust_after"]},
+                            labels,
+                        )
                         if e["response_ms"] is not None:
                             body += f" · answered in {_seconds(e['response_ms'])}"
                         classes = f"step rating-{e['rating'] or 'timeout'}" + (" undone" if e["undone"] else "")
@@ -283,14 +294,24 @@ def _app_class() -> type:
                             if e["feedback"]:
                                 yield Static(plain(e["feedback"]), classes="step-feedback")
                     elif e["kind"] == "rewound":
-                        yield Static(plain(f"↶ Rewound to just after decision {e['turn']}" if e["turn"] else "↶ Rewound to the start"), classes="event")
+                        yield Static(
+                            plain(
+                                f"↶ Rewound to just after decision {e['turn']}"
+                                if e["turn"]
+                                else "↶ Rewound to the start"
+                            ),
+                            classes="event",
+                        )
                     else:
                         note = "↻ Resumed after an interruption"
                         if e["kind"] == "resumed-on-changed-scenario":
                             note += " on a changed version of the scenario file"
                         yield Static(plain(note), classes="event")
                 if r["status"] == "finished":
-                    yield Static(plain(f"Ending ({r['outcome']}): {r['ending_title'] or r['ending']}"), classes=f"ending outcome-{r['outcome']}")
+                    yield Static(
+                        plain(f"Ending ({r['outcome']}): {r['ending_title'] or r['ending']}"),
+                        classes=f"ending outcome-{r['outcome']}",
+                    )
                     if scenario is not None and r["ending"] in scenario.states:
                         ending = scenario.states[r["ending"]].ending
                         if ending is not None and ending.debrief:
@@ -298,7 +319,9 @@ def _app_class() -> type:
                     meters = ", ".join(f"{labels.get(k, k)} {v}" for k, v in r["final_meters"].items())
                     yield Static(plain(f"Final meters: {meters}"), classes="step-body")
                 else:
-                    yield Static(plain(f"Not finished ({r['status']}): {r['decisions']} decision(s) stand."), classes="ending")
+                    yield Static(
+                        plain(f"Not finished ({r['status']}): {r['decisions']} decision(s) stand."), classes="ending"
+                    )
                 written = {k: v for k, v in t["reflections"].items() if v.strip()}
                 if written:
                     yield Label("Reflections", classes="section")
@@ -340,21 +363,30 @@ def _app_class() -> type:
                         pct = f"{100 * c['count'] / d['total']:.0f}%" if d["total"] else "—"
                         number = "timeout" if c["choice"] is None else f"{c['choice']}."
                         with Horizontal(classes=f"bar-row rating-{c['rating'] or 'timeout'}"):
-                            yield Static(plain(f"{number} {_clip(c['text'] or 'the time ran out', 64)}"), classes="bar-label")
+                            yield Static(
+                                plain(f"{number} {_clip(c['text'] or 'the time ran out', 64)}"), classes="bar-label"
+                            )
                             yield Static(plain(RATING_WORDS.get(c["rating"], str(c["rating"]))), classes="bar-rating")
                             yield Static(bar(c["count"], most), classes="bar")
                             rewound = f", {c['rewound']} taken back" if c["rewound"] else ""
                             yield Static(plain(f"{c['count']} ({pct}){rewound}"), classes="bar-count")
                 yield Label("Average meters at each ending", classes="section")
                 table: DataTable[Any] = DataTable(id="endings", cursor_type="none")
-                meter_ids = list(scenario.meters) if scenario is not None else sorted(
-                    {k for e in data["endings"] for k in e["average_meters"]}
+                meter_ids = (
+                    list(scenario.meters)
+                    if scenario is not None
+                    else sorted({k for e in data["endings"] for k in e["average_meters"]})
                 )
                 table.add_columns("Ending", "Outcome", "Runs", *[labels.get(m, m) for m in meter_ids])
                 for e in data["endings"]:
                     table.add_row(
-                        plain(e["title"] or e["ending"]), e["outcome"] or "", str(e["runs"]),
-                        *[("—" if m not in e["average_meters"] else f"{e['average_meters'][m]:.1f}") for m in meter_ids],
+                        plain(e["title"] or e["ending"]),
+                        e["outcome"] or "",
+                        str(e["runs"]),
+                        *[
+                            ("—" if m not in e["average_meters"] else f"{e['average_meters'][m]:.1f}")
+                            for m in meter_ids
+                        ],
                     )
                 yield table
             yield Footer()

@@ -24,13 +24,17 @@ def parse_path(text: str) -> list[int | str]:
         elif word.isdigit() and int(word) > 0:
             out.append(int(word))
         elif word:
-            raise argparse.ArgumentTypeError(f"'{raw.strip()}' is not a choice number; use numbers like 1,3,2 or the word timeout")
+            raise argparse.ArgumentTypeError(
+                f"'{raw.strip()}' is not a choice number; use numbers like 1,3,2 or the word timeout"
+            )
     return out
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="a scenario file, or a shipped scenario's id")
-    p.add_argument("--choose", type=parse_path, default=[], metavar="1,3,2", help="the choice numbers to take, in order")
+    p.add_argument(
+        "--choose", type=parse_path, default=[], metavar="1,3,2", help="the choice numbers to take, in order"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for chance branches (default 0)")
     p.add_argument("--json", action="store_true", help="print the run as JSON")
 

@@ -33,11 +33,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     from simulator.commands import add_target_argument
 
     add_target_argument(p)
-    p.add_argument("--host", default="127.0.0.1",
-                   help="the address to listen on (default: 127.0.0.1, this computer only; 0.0.0.0 for every interface)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to listen on (default: 127.0.0.1, this computer only; 0.0.0.0 for every interface)",
+    )
     p.add_argument("--port", type=_port, default=8000, help="the port to listen on (default: 8000)")
-    p.add_argument("--public-url", metavar="URL",
-                   help="the address trainees use, when a proxy sits in front (default: the address the browser used)")
+    p.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address trainees use, when a proxy sits in front (default: the address the browser used)",
+    )
     from simulator.commands.report import add_db_argument
 
     add_db_argument(p)
@@ -67,8 +73,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"{prog}: {problem}", file=sys.stderr)
         return 1
     playable = sum(1 for f in found if f.scenario is not None)
-    what = (f"'{found[0].scenario.title}'" if len(found) == 1 and playable else
-            f"{playable} scenario{'s' if playable != 1 else ''} from {target or 'the shipped library'}")
+    what = (
+        f"'{found[0].scenario.title}'"
+        if len(found) == 1 and playable
+        else f"{playable} scenario{'s' if playable != 1 else ''} from {target or 'the shipped library'}"
+    )
     print(start_up_message(args.host, args.port, db, f"serving {what}", args.public_url), flush=True)
     try:
         serve(session_command(db, target), args.host, args.port, public_url=args.public_url)

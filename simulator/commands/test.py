@@ -32,8 +32,13 @@ def run(args: argparse.Namespace) -> int:
     for raw in args.paths:
         p = Path(raw)
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.suffix in SUFFIXES and f.is_file() and not any(
-                part.startswith(".") for part in f.relative_to(p).parts))
+            found = sorted(
+                f
+                for f in p.rglob("*")
+                if f.suffix in SUFFIXES
+                and f.is_file()
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
             if not found:
                 print(f"groupsim test: no scenario files (*.yaml) in {raw}", file=sys.stderr)
             files += found
@@ -51,14 +56,24 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(f, str):
             failed += 1
             lines.append(f"FAIL  {f}  (no such file or folder)")
-            records.append({"file": f, "line": None, "name": None, "passed": False, "problems": ["no such file or folder"]})
+            records.append(
+                {"file": f, "line": None, "name": None, "passed": False, "problems": ["no such file or folder"]}
+            )
             continue
         loaded = load_file(f)
         if loaded.scenario is None:
             failed += 1
             lines.append(f"FAIL  {f}  (the scenario does not load)")
             lines += [f"      {d}" for d in loaded.errors]
-            records.append({"file": str(f), "line": None, "name": None, "passed": False, "problems": [str(d) for d in loaded.errors]})
+            records.append(
+                {
+                    "file": str(f),
+                    "line": None,
+                    "name": None,
+                    "passed": False,
+                    "problems": [str(d) for d in loaded.errors],
+                }
+            )
             continue
         for r in run_all(loaded.scenario):
             t = r.test
@@ -70,10 +85,17 @@ def run(args: argparse.Namespace) -> int:
                 failed += 1
                 lines.append(f"FAIL  {where}  {t.name}")
                 lines += [f"      {d}" for d in describe(r)]
-            records.append({
-                "file": str(f), "line": t.pos.line or None, "name": t.name, "kind": kind(t), "passed": r.passed,
-                "problems": list(r.problems), "route": list(r.route),
-            })
+            records.append(
+                {
+                    "file": str(f),
+                    "line": t.pos.line or None,
+                    "name": t.name,
+                    "kind": kind(t),
+                    "passed": r.passed,
+                    "problems": list(r.problems),
+                    "route": list(r.route),
+                }
+            )
     summary = f"{passed} passed, {failed} failed"
     if args.json:
         json.dump({"tests": records, "passed": passed, "failed": failed}, sys.stdout, indent=2, ensure_ascii=False)

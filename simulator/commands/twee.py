@@ -23,18 +23,22 @@ TWEE_SUFFIXES = (".twee", ".tw", ".twee3", ".tw3")
 def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     e = sub.add_parser(
-        "export", help="write a scenario as a Twee 3 story",
+        "export",
+        help="write a scenario as a Twee 3 story",
         description="Write a scenario as a Twee 3 story: a passage per state, a [[link]] per choice, "
         "every other detail in passage metadata and a passage tagged 'groupsim'.",
     )
     e.add_argument("file", metavar="FILE", help="a scenario file, or a shipped scenario's id")
     e.add_argument("-o", "--output", metavar="OUT", help="write the story to this file (default: standard output)")
     i = sub.add_parser(
-        "import", help="read a Twee 3 story (one or more files) as a scenario",
+        "import",
+        help="read a Twee 3 story (one or more files) as a scenario",
         description="Read a Twee 3 story as a scenario: passages become states, links become choices. "
         "Several files (or a folder of .twee files) are read as one story.",
     )
-    i.add_argument("files", nargs="+", metavar="FILE.twee", help="Twee files, or folders of them, read in order as one story")
+    i.add_argument(
+        "files", nargs="+", metavar="FILE.twee", help="Twee files, or folders of them, read in order as one story"
+    )
     i.add_argument("-o", "--output", metavar="OUT", help="write the scenario to this file (default: standard output)")
 
 
@@ -68,7 +72,9 @@ def _export(args: argparse.Namespace) -> int:
     if scenario is None:
         return code
     if args.output and Path(args.output).resolve() == Path(scenario.source).resolve():
-        print("groupsim twee export: the output would overwrite the scenario itself; choose another -o", file=sys.stderr)
+        print(
+            "groupsim twee export: the output would overwrite the scenario itself; choose another -o", file=sys.stderr
+        )
         return 1
     return 0 if _write(export_twee(scenario), args.output, "export") else 1
 
@@ -82,13 +88,19 @@ def _import(args: argparse.Namespace) -> int:
         if p.is_dir():
             inside = sorted(f for f in p.iterdir() if f.suffix.lower() in TWEE_SUFFIXES and f.is_file())
             if not inside:
-                print(f"groupsim twee import: no Twee files ({', '.join(TWEE_SUFFIXES)}) in the folder '{p}'", file=sys.stderr)
+                print(
+                    f"groupsim twee import: no Twee files ({', '.join(TWEE_SUFFIXES)}) in the folder '{p}'",
+                    file=sys.stderr,
+                )
                 return 1
             paths.extend(inside)
         else:
             paths.append(p)
     if args.output and any(Path(args.output).resolve() == p.resolve() for p in paths):
-        print("groupsim twee import: the output would overwrite one of the Twee files read; choose another -o", file=sys.stderr)
+        print(
+            "groupsim twee import: the output would overwrite one of the Twee files read; choose another -o",
+            file=sys.stderr,
+        )
         return 1
     sources = []
     for p in paths:
@@ -107,7 +119,10 @@ def _import(args: argparse.Namespace) -> int:
     out_name = args.output or "<stdout>"
     for d in result.diagnostics:
         # Problems in the scenario itself are placed in the YAML written, not the Twee read.
-        print(d if d.path != "<imported scenario>" else str(d).replace("<imported scenario>", out_name, 1), file=sys.stderr)
+        print(
+            d if d.path != "<imported scenario>" else str(d).replace("<imported scenario>", out_name, 1),
+            file=sys.stderr,
+        )
     if not _write(result.yaml, args.output, "import"):
         return 1
     warnings = sum(d.severity == "warning" for d in result.diagnostics)

@@ -53,5 +53,8 @@ def run(args: argparse.Namespace) -> int:
                 print(d)
         n = len(results)
         summary = f"{n} file{'s' * (n != 1)} checked: {errors} error{'s' * (errors != 1)}, {warns} warning{'s' * (warns != 1)}"
-        print(summary + (" (warnings count as errors with --strict)" if args.strict and warns and not errors else ""), file=sys.stderr)
+        print(
+            summary + (" (warnings count as errors with --strict)" if args.strict and warns and not errors else ""),
+            file=sys.stderr,
+        )
     return 1 if failed else 0

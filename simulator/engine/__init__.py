@@ -18,6 +18,21 @@ from simulator.engine.model import (
 from simulator.engine.session import Session, SessionError, Step
 
 __all__ = [
-    "Branch", "Choice", "Condition", "ConditionError", "Effect", "Ending", "Group", "Line",
-    "Member", "Meter", "Pos", "Scenario", "ScenarioTest", "Session", "SessionError", "State", "Step",
+    "Branch",
+    "Choice",
+    "Condition",
+    "ConditionError",
+    "Effect",
+    "Ending",
+    "Group",
+    "Line",
+    "Member",
+    "Meter",
+    "Pos",
+    "Scenario",
+    "ScenarioTest",
+    "Session",
+    "SessionError",
+    "State",
+    "Step",
 ]

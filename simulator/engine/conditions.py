@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Protocol
+from typing import Literal, Protocol
 
 Kind = Literal["number", "flag"]
 RESERVED = frozenset({"and", "or", "not", "true", "false", "turn", "visited", "chose"})
@@ -92,7 +93,7 @@ class _Tok:
     building a dataclass costs about half a millisecond when the module is imported.
     """
 
-    __slots__ = ("kind", "text", "at")
+    __slots__ = ("at", "kind", "text")
 
     def __init__(self, kind: str, text: str, at: int) -> None:
         self.kind = kind
@@ -122,7 +123,7 @@ def _tokenize(src: str) -> list[_Tok]:
 class _Node:
     """A parsed sub-expression: its type, the function computing it, where it starts."""
 
-    __slots__ = ("type", "fn", "at")
+    __slots__ = ("at", "fn", "type")
 
     def __init__(self, type: Literal["number", "bool"], fn: Callable[[Context], object], at: int) -> None:
         self.type = type
@@ -170,7 +171,7 @@ class _Parser:
             return
         if type_ == "bool":
             raise ConditionError(
-                f"{role} must be yes/no, but this is a number; compare it, e.g. '{self.src[node.at:].split()[0]} >= 50'",
+                f"{role} must be yes/no, but this is a number; compare it, e.g. '{self.src[node.at :].split()[0]} >= 50'",
                 node.at,
             )
         raise ConditionError(f"{role} must be a number, but this is yes/no", node.at)
@@ -296,7 +297,9 @@ class _Parser:
             if word == "chose":
                 return self.call_chose(tok)
             if self.tok.kind == "op" and self.tok.text == "(":
-                raise ConditionError(f"'{word}(...)' is not allowed; the only calls are visited(...) and chose(...)", tok.at)
+                raise ConditionError(
+                    f"'{word}(...)' is not allowed; the only calls are visited(...) and chose(...)", tok.at
+                )
             return self.name(tok)
         found = f"'{tok.text}'" if tok.kind != "end" else "the end"
         raise ConditionError(f"expected a value, found {found}", tok.at)

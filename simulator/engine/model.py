@@ -254,7 +254,7 @@ class Scenario:
     """Every meter's and member's (min, max), worked out once for the session's effects."""
 
     def __post_init__(self) -> None:
-        limits = {m: (0, 100) for m in self.members}
+        limits = dict.fromkeys(self.members, (0, 100))
         limits.update({k: (m.min, m.max) for k, m in self.meters.items()})
         object.__setattr__(self, "limits", limits)
 

@@ -9,8 +9,9 @@ a global random generator, so the same seed and choices always give the same run
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from simulator.engine.model import Choice, Ending, Scenario, State
 
@@ -237,10 +238,27 @@ class Session:
         # Built with tuple.__new__, in field order: a NamedTuple's own constructor is a
         # Python-level function that costs about 0.14 µs more per decision (of some 4.5 µs).
         if choice is None:
-            step = _new_step(Step, (turn, state.id, None, None, "", "", (), before, after, flags_set, flags_unset, route))
+            step = _new_step(
+                Step, (turn, state.id, None, None, "", "", (), before, after, flags_set, flags_unset, route)
+            )
         else:
-            step = _new_step(Step, (turn, state.id, choice.number, choice.rating, choice.text, choice.feedback,
-                                    choice.refs, before, after, flags_set, flags_unset, route))
+            step = _new_step(
+                Step,
+                (
+                    turn,
+                    state.id,
+                    choice.number,
+                    choice.rating,
+                    choice.text,
+                    choice.feedback,
+                    choice.refs,
+                    before,
+                    after,
+                    flags_set,
+                    flags_unset,
+                    route,
+                ),
+            )
         self._history.append(step)
         return step
 
@@ -325,11 +343,15 @@ class Session:
         """
         try:
             if data.get("version") != JSON_VERSION:
-                raise SessionError(f"saved session has version {data.get('version')!r}; this groupsim reads {JSON_VERSION}")
+                raise SessionError(
+                    f"saved session has version {data.get('version')!r}; this groupsim reads {JSON_VERSION}"
+                )
             if data["scenario"] != scenario.id:
                 raise SessionError(f"saved session is of scenario '{data['scenario']}', not '{scenario.id}'")
             if data["state"] not in scenario.states:
-                raise SessionError(f"saved session stands at state '{data['state']}', which this scenario does not have")
+                raise SessionError(
+                    f"saved session stands at state '{data['state']}', which this scenario does not have"
+                )
             values = {str(k): int(v) for k, v in data["values"].items()}
             if set(values) != set(scenario.initial_values()):
                 raise SessionError("saved session's meters and members do not match this scenario")
@@ -359,7 +381,7 @@ class _Ctx:
     A session keeps one (remade when its sets are) and sets `turn` before each use.
     """
 
-    __slots__ = ("values", "flags", "visited", "chosen", "turn")
+    __slots__ = ("chosen", "flags", "turn", "values", "visited")
 
     def __init__(self, s: Session) -> None:
         self.values = s._values

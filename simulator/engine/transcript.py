@@ -40,9 +40,11 @@ def state_entries(scenario: Scenario, state_id: str) -> list[Entry]:
 
 def step_entries(scenario: Scenario, step: Step) -> list[Entry]:
     """The facilitator's move in `step`, then every state it led through."""
-    out = [Entry("timeout", "You let the silence run.", state=step.state)] if step.timed_out else [
-        Entry("choice", step.text, state=step.state)
-    ]
+    out = (
+        [Entry("timeout", "You let the silence run.", state=step.state)]
+        if step.timed_out
+        else [Entry("choice", step.text, state=step.state)]
+    )
     for sid in step.route:
         out.extend(state_entries(scenario, sid))
     return out

@@ -9,6 +9,13 @@ from simulator.records.recorder import MODES, Recorder, RunInfo, RunRecorder
 from simulator.records.store import RecordsError, ScenarioChanged, Store, default_path, resolve_path
 
 __all__ = [
-    "MODES", "Recorder", "RecordsError", "RunInfo", "RunRecorder", "ScenarioChanged", "Store",
-    "default_path", "resolve_path",
+    "MODES",
+    "Recorder",
+    "RecordsError",
+    "RunInfo",
+    "RunRecorder",
+    "ScenarioChanged",
+    "Store",
+    "default_path",
+    "resolve_path",
 ]

@@ -15,8 +15,22 @@ TABLES = ("runs", "choices")
 DIGEST_PREFIX = 12
 
 RUN_COLUMNS = (
-    "run", "trainee", "scenario", "digest", "mode", "time_limits", "seed", "status", "started", "finished",
-    "outcome", "ending", "decisions", "path", "rewinds", "response_ms",
+    "run",
+    "trainee",
+    "scenario",
+    "digest",
+    "mode",
+    "time_limits",
+    "seed",
+    "status",
+    "started",
+    "finished",
+    "outcome",
+    "ending",
+    "decisions",
+    "path",
+    "rewinds",
+    "response_ms",
 )
 CHOICE_COLUMNS = ("scenario", "state", "choice", "rating", "count", "rewound", "text")
 

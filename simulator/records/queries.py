@@ -23,6 +23,7 @@ PSEUDONYM_PREFIX = "trainee-"
 
 # -- pseudonyms ------------------------------------------------------------------
 
+
 class Pseudonyms:
     """Stable pseudonyms for trainee names: an HMAC of the name with the database's own key.
 
@@ -49,6 +50,7 @@ class Pseudonyms:
 
 
 # -- filters ---------------------------------------------------------------------
+
 
 def _day(text: str, what: str) -> date:
     try:
@@ -113,7 +115,11 @@ def check_known(store: Store, trainee: str | None = None, scenario: str | None =
         n = len(trainees(store))
         raise RecordsError(
             f"no runs of a trainee named '{trainee}' in {store.path}"
-            + (f" ({n} other trainee{'s' * (n != 1)} there; names must match exactly)" if n else " (it holds no runs yet)")
+            + (
+                f" ({n} other trainee{'s' * (n != 1)} there; names must match exactly)"
+                if n
+                else " (it holds no runs yet)"
+            )
         )
     if scenario is not None and not store.read("SELECT 1 FROM runs WHERE scenario_id = ? LIMIT 1", (scenario,)):
         ids = scenario_ids(store)
@@ -124,6 +130,7 @@ def check_known(store: Store, trainee: str | None = None, scenario: str | None =
 
 
 # -- runs ------------------------------------------------------------------------
+
 
 def _path_word(choice: int | None) -> str:
     return "timeout" if choice is None else str(choice)
@@ -197,6 +204,7 @@ def _current_values(run: dict[str, Any], steps: list[dict[str, Any]]) -> tuple[d
 
 # -- one run ---------------------------------------------------------------------
 
+
 def transcript(store: Store, run_id: int) -> dict[str, Any]:
     """One run: its summary, every step and event in the order they happened, and its reflections.
 
@@ -231,16 +239,25 @@ def transcript(store: Store, run_id: int) -> dict[str, Any]:
             }
         )
     for e in store.read("SELECT * FROM events WHERE run_id = ? ORDER BY seq", (run_id,)):
-        entries.append({"kind": e["kind"], "seq": e["seq"], "turn": e["turn"], "recorded_at": e["recorded_at"],
-                        "detail": json.loads(e["detail"])})
+        entries.append(
+            {
+                "kind": e["kind"],
+                "seq": e["seq"],
+                "turn": e["turn"],
+                "recorded_at": e["recorded_at"],
+                "detail": json.loads(e["detail"]),
+            }
+        )
     entries.sort(key=lambda x: x["seq"])
     reflections = {
-        r["prompt"]: r["text"] for r in store.read("SELECT prompt, text FROM reflections WHERE run_id = ? ORDER BY rowid", (run_id,))
+        r["prompt"]: r["text"]
+        for r in store.read("SELECT prompt, text FROM reflections WHERE run_id = ? ORDER BY rowid", (run_id,))
     }
     return {"run": run, "entries": entries, "reflections": reflections}
 
 
 # -- choices and cohorts -----------------------------------------------------------
+
 
 def choice_counts(store: Store, **filters: Any) -> list[dict[str, Any]]:
     """Per scenario and decision: how often each choice stood, and how often it was rewound.
@@ -261,7 +278,9 @@ def choice_counts(store: Store, **filters: Any) -> list[dict[str, Any]]:
     for r in rows:
         k = (r["scenario"], r["state"])
         first_seen[k] = min(first_seen.get(k, r["first"]), r["first"])
-    rows.sort(key=lambda r: (r["scenario"], first_seen[(r["scenario"], r["state"])], r["choice"] is None, r["choice"] or 0))
+    rows.sort(
+        key=lambda r: (r["scenario"], first_seen[(r["scenario"], r["state"])], r["choice"] is None, r["choice"] or 0)
+    )
     return [{k: v for k, v in r.items() if k != "first"} for r in rows]
 
 
@@ -301,14 +320,29 @@ def cohort(store: Store, scenario: str, scenario_obj: Any = None, **filters: Any
     if scenario_obj is not None:
         for st in scenario_obj.states.values():
             if st.ending is not None:
-                endings[st.id] = {"ending": st.id, "title": st.ending.title, "outcome": st.ending.outcome, "runs": 0,
-                                  "average_meters": {}, "average_trust": {}}
+                endings[st.id] = {
+                    "ending": st.id,
+                    "title": st.ending.title,
+                    "outcome": st.ending.outcome,
+                    "runs": 0,
+                    "average_meters": {},
+                    "average_trust": {},
+                }
     finished = list_runs(store, scenario=scenario, status="finished", **filters)
     sums: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     tsums: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for r in finished:
-        e = endings.setdefault(r["ending"], {"ending": r["ending"], "title": r["ending_title"], "outcome": r["outcome"],
-                                             "runs": 0, "average_meters": {}, "average_trust": {}})
+        e = endings.setdefault(
+            r["ending"],
+            {
+                "ending": r["ending"],
+                "title": r["ending_title"],
+                "outcome": r["outcome"],
+                "runs": 0,
+                "average_meters": {},
+                "average_trust": {},
+            },
+        )
         e["runs"] += 1
         for k, v in r["final_meters"].items():
             sums[r["ending"]][k].append(v)

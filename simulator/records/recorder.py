@@ -158,8 +158,19 @@ class Recorder:
                 "INSERT INTO runs (trainee, scenario_id, scenario_digest, scenario_title, scenario_source,"
                 " mode, seed, time_limits, status, started_at, updated_at, session_json)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
-                (trainee.strip(), scenario.id, scenario.digest, scenario.title, scenario.source,
-                 mode, int(seed), int(limits), now, now, _dumps(start)),
+                (
+                    trainee.strip(),
+                    scenario.id,
+                    scenario.digest,
+                    scenario.title,
+                    scenario.source,
+                    mode,
+                    int(seed),
+                    int(limits),
+                    now,
+                    now,
+                    _dumps(start),
+                ),
             )
             return int(cur.lastrowid)
 
@@ -184,10 +195,27 @@ class Recorder:
                 " feedback, meters_before, meters_after, trust_before, trust_after, flags_set, flags_unset,"
                 " route, response_ms, recorded_at, session_json)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, seq, step.turn, scenario.digest, step.state, step.choice, step.rating, step.text,
-                 step.feedback, _dumps(mb), _dumps(ma), _dumps(tb), _dumps(ta),
-                 _dumps(list(step.flags_set)), _dumps(list(step.flags_unset)), _dumps(list(step.route)),
-                 None if elapsed_ms is None else int(elapsed_ms), now, state),
+                (
+                    run_id,
+                    seq,
+                    step.turn,
+                    scenario.digest,
+                    step.state,
+                    step.choice,
+                    step.rating,
+                    step.text,
+                    step.feedback,
+                    _dumps(mb),
+                    _dumps(ma),
+                    _dumps(tb),
+                    _dumps(ta),
+                    _dumps(list(step.flags_set)),
+                    _dumps(list(step.flags_unset)),
+                    _dumps(list(step.route)),
+                    None if elapsed_ms is None else int(elapsed_ms),
+                    now,
+                    state,
+                ),
             )
             conn.execute(
                 "UPDATE runs SET session_json = ?, updated_at = ?, ending = ?, ending_title = ?, outcome = ?,"
@@ -374,7 +402,9 @@ class RunRecorder:
         """`factory(scenario, trainee, mode, seed, time_limits)` starting a recorded run: what the TUI
         calls after the briefing."""
 
-        def make(scenario: Scenario, trainee: str, mode: str, seed: int, time_limits: bool | None = None) -> RunRecorder:
+        def make(
+            scenario: Scenario, trainee: str, mode: str, seed: int, time_limits: bool | None = None
+        ) -> RunRecorder:
             return cls.start(recorder, scenario, trainee, mode, seed, time_limits)
 
         return make

@@ -64,10 +64,15 @@ def locate(info: RunInfo, search: list[Path] | None = None) -> tuple[Scenario | 
         found.append(loaded)
     if found:
         return found[0], None
-    return None, f"the scenario '{info.scenario_id}' cannot be found any more (it was played from {info.scenario_source or 'the library'})"
+    return (
+        None,
+        f"the scenario '{info.scenario_id}' cannot be found any more (it was played from {info.scenario_source or 'the library'})",
+    )
 
 
-def interrupted(recorder: Recorder, scenario_id: str | None = None, search: list[Path] | None = None) -> list[Interrupted]:
+def interrupted(
+    recorder: Recorder, scenario_id: str | None = None, search: list[Path] | None = None
+) -> list[Interrupted]:
     """Every unfinished run in the records (of one scenario, if given), most recent first."""
     out = []
     for info in recorder.unfinished_runs(scenario_id=scenario_id):
@@ -124,7 +129,9 @@ def offer(items: list[Interrupted], ask: Callable[[str], str], say: Callable[[st
         say(f"  {n}. {item.describe()}{note}")
     numbers = "1" if len(shown) == 1 else f"1-{len(shown)}"
     while True:
-        answer = ask(f"Resume one? Type {numbers}; Enter starts afresh; x stops offering {'them' if len(shown) > 1 else 'it'}: ")
+        answer = ask(
+            f"Resume one? Type {numbers}; Enter starts afresh; x stops offering {'them' if len(shown) > 1 else 'it'}: "
+        )
         word = answer.strip().lower()
         if word in ("", "n", "no"):
             return Decision("new")
@@ -138,10 +145,14 @@ def offer(items: list[Interrupted], ask: Callable[[str], str], say: Callable[[st
                 say(f"  Run {item.info.id} cannot be resumed: {item.problem}.")
                 continue
             if item.changed:
-                sure = ask(
-                    "  The scenario file changed after this run began, so it would go on in a different version "
-                    "(the records will say so). Resume anyway? [y/N] "
-                ).strip().lower()
+                sure = (
+                    ask(
+                        "  The scenario file changed after this run began, so it would go on in a different version "
+                        "(the records will say so). Resume anyway? [y/N] "
+                    )
+                    .strip()
+                    .lower()
+                )
                 if sure not in ("y", "yes"):
                     continue
                 return Decision("resume", item, accept_changed=True)

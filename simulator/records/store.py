@@ -21,6 +21,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -79,7 +80,9 @@ def _create_file(path: Path, *, default_dir: bool) -> None:
             folder.mkdir(mode=0o700, exist_ok=True)
             os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
         except OSError as exc:
-            raise RecordsError(f"cannot create the folder {folder} for the records database: {exc.strerror or exc}") from None
+            raise RecordsError(
+                f"cannot create the folder {folder} for the records database: {exc.strerror or exc}"
+            ) from None
     try:
         # O_CREAT without O_EXCL: twenty processes creating it at once all succeed.
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -91,6 +94,7 @@ def _create_file(path: Path, *, default_dir: bool) -> None:
 
 
 # -- schema ----------------------------------------------------------------------
+
 
 def _script(conn: sqlite3.Connection, sql: str) -> None:
     """Run several statements inside the current transaction.
@@ -187,7 +191,7 @@ def _v1(conn: sqlite3.Connection) -> None:
                    s.meters_before, s.meters_after, s.trust_before, s.trust_after,
                    s.response_ms, s.recorded_at, s.undone_by IS NOT NULL AS undone
             FROM steps s JOIN runs r ON r.id = s.run_id;
-        """
+        """,
     )
     # The key behind `--anonymise` pseudonyms: random per database, so a pseudonym
     # is stable within one database and means nothing outside it.
@@ -211,12 +215,13 @@ def latest_version() -> int:
 
 
 def _now() -> str:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # -- the store -------------------------------------------------------------------
+
 
 class Store:
     """One open connection to the records database.
@@ -245,10 +250,14 @@ class Store:
             raise RecordsError(f"{path} is a folder, not a records database; give a file path with --db")
         if not path.exists():
             if not create:
-                raise RecordsError(f"there is no records database at {path} yet; runs are recorded there once a trainee plays")
+                raise RecordsError(
+                    f"there is no records database at {path} yet; runs are recorded there once a trainee plays"
+                )
             _create_file(path, default_dir=not explicit)
         elif not path.is_file():
-            raise RecordsError(f"{path} is not a regular file, so it cannot be a records database; choose another with --db")
+            raise RecordsError(
+                f"{path} is not a regular file, so it cannot be a records database; choose another with --db"
+            )
         elif not os.access(path, os.R_OK | os.W_OK):
             raise RecordsError(f"cannot open the records database {path}: permission denied")
         try:
@@ -268,7 +277,9 @@ class Store:
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
-                raise RecordsError(f"the records database {self.path} cannot use WAL mode (it reports '{mode}'); is it on a network drive?")
+                raise RecordsError(
+                    f"the records database {self.path} cannot use WAL mode (it reports '{mode}'); is it on a network drive?"
+                )
 
         try:
             self._retry(first)
@@ -291,7 +302,9 @@ class Store:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "schema_version" not in tables:
             if tables:
-                raise RecordsError(f"{self.path} is an SQLite database but not a groupsim records database; choose another with --db")
+                raise RecordsError(
+                    f"{self.path} is an SQLite database but not a groupsim records database; choose another with --db"
+                )
             conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
             current = 0
         else:
@@ -377,4 +390,3 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

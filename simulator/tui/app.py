@@ -7,8 +7,9 @@ other screen's module is imported on first use.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -227,7 +228,11 @@ class GroupSimApp(App[None]):
         if hasattr(screen, "action_export"):
             yield SystemCommand("Export", "Save the transcript and debrief as Markdown and JSON", self.action_export)
         if hasattr(screen, "action_map") and run is not None and run.settings.practice:
-            yield SystemCommand("Map", "The scenario as a tree: every state and choice, your path marked (practice only)", self.action_map)
+            yield SystemCommand(
+                "Map",
+                "The scenario as a tree: every state and choice, your path marked (practice only)",
+                self.action_map,
+            )
 
     # -- --watch: reload the scenario file when it is saved ------------------------------
     def _start_watching(self, path: Path) -> None:
@@ -237,7 +242,13 @@ class GroupSimApp(App[None]):
         errors = next((f.errors for f in self.found if f.scenario is None), ())
         if errors:
             self.reload_errors = errors
-            self.notify(problems_text(errors), title=f"{path.name} does not load yet", severity="error", timeout=ERROR_SECONDS, markup=False)
+            self.notify(
+                problems_text(errors),
+                title=f"{path.name} does not load yet",
+                severity="error",
+                timeout=ERROR_SECONDS,
+                markup=False,
+            )
         else:
             self.notify(f"Watching {path.name}: save it and the scenario reloads here.", timeout=4, markup=False)
         self.set_interval(self._watch_interval, self.check_reload, name="watch")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from simulator.engine.review import offered, recommended
 from simulator.engine.session import Session
@@ -130,7 +131,7 @@ def to_json(
                 "feedback": r.feedback,
                 "refs": [{"key": k, "text": t} for k, t in r.refs],
                 "recommended": list(r.recommended),
-                "changes": {label: d for label, d in r.changes},
+                "changes": dict(r.changes),
             }
             for r in review(session)
         ],

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Mapping, Protocol
+from typing import Literal, Protocol
 
 from simulator.engine.model import Scenario
 from simulator.engine.session import Session, Step

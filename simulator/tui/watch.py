@@ -67,14 +67,20 @@ def replay(old: Session, scenario: Scenario) -> tuple[Session, str | None]:
             return fresh, f"{where} was made at '{step.state}', and the session now reaches '{new.state.id}' instead"
         if step.choice is None:
             if new.state.time_limit is None or new.state.on_timeout is None:
-                return fresh, f"'{step.state}' no longer has a time limit, so the time-out at {where} cannot be replayed"
+                return (
+                    fresh,
+                    f"'{step.state}' no longer has a time limit, so the time-out at {where} cannot be replayed",
+                )
             new.timeout()
         else:
             if step.choice not in {c.number for c in new.choices()}:
                 return fresh, f"choice {step.choice} at '{step.state}' ({where}) is no longer on offer"
             moved = _renumbered(old.scenario, scenario, step.state, step.choice)
             if moved is not None:
-                return fresh, f"choice {step.choice} at '{step.state}' ({where}) is no longer on offer: that number is now {moved}"
+                return (
+                    fresh,
+                    f"choice {step.choice} at '{step.state}' ({where}) is no longer on offer: that number is now {moved}",
+                )
             new.choose(step.choice)
     return new, None
 

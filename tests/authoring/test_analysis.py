@@ -109,13 +109,17 @@ def test_tiny_probabilities_ranges_and_paths():
     assert a.best.probability == Fraction(1, 4) * Fraction(1, 3) * Fraction(1, 2)
     assert (a.worst.score, a.worst.moves, a.worst.ending) == (55, (2, 2), "poor-end")
     assert not a.worst.chance  # the `when` branch decided it; no roll was made
-    assert [(p.state, p.kind, p.choice, p.other) for p in a.pairs if p.kind == "identical"] == [("lucky", "identical", 1, 2)]
+    assert [(p.state, p.kind, p.choice, p.other) for p in a.pairs if p.kind == "identical"] == [
+        ("lucky", "identical", 1, 2)
+    ]
 
 
 def test_chance_fixture_matches_the_sums_in_its_header():
     a = analyze(load(CHANCE))
     assert [(e.state, e.probability) for e in a.endings] == [
-        ("good-end", Fraction(1, 3)), ("mid-end", Fraction(7, 30)), ("bad-end", Fraction(13, 30)),
+        ("good-end", Fraction(1, 3)),
+        ("mid-end", Fraction(7, 30)),
+        ("bad-end", Fraction(13, 30)),
     ]
     # cohesion and ana are read by no condition: they travel as value sets, exactly
     assert ending(a, "good-end").ranges == {"trust": (60, 60), "cohesion": (50, 50), "ana": (50, 50)}
@@ -170,10 +174,13 @@ def test_a_cycle_falls_back_to_random_playthroughs():
 
 
 def test_random_playthroughs_caught_in_a_trap_stop_at_once():
-    text = CYCLE.read_text(encoding="utf-8").replace(
-        "      - {text: Ask again later., rating: acceptable, feedback: Waits., goto: ask}",
-        "      - {text: Go round., rating: acceptable, feedback: Spins., goto: spin}",
-    ) + "  spin:\n    choices:\n      - {text: Spin., rating: recommended, feedback: Spins., goto: spin}\n"
+    text = (
+        CYCLE.read_text(encoding="utf-8").replace(
+            "      - {text: Ask again later., rating: acceptable, feedback: Waits., goto: ask}",
+            "      - {text: Go round., rating: acceptable, feedback: Spins., goto: spin}",
+        )
+        + "  spin:\n    choices:\n      - {text: Spin., rating: recommended, feedback: Spins., goto: spin}\n"
+    )
     s, errors = load_text(text)
     assert s is not None, errors
     a = analyze(s, runs=2000, seed=1)
@@ -237,8 +244,16 @@ class _C:
 def oracle(s, score, limit=60_000):
     """Probabilities, ranges, best/worst score, dead-end mass, reached states and
     offered choices, by walking every path of the scenario in full."""
-    out = {"p": defaultdict(Fraction), "lo": {}, "hi": {}, "best": None, "worst": None,
-           "stuck": Fraction(0), "reached": set(), "offered": set()}
+    out = {
+        "p": defaultdict(Fraction),
+        "lo": {},
+        "hi": {},
+        "best": None,
+        "worst": None,
+        "stuck": Fraction(0),
+        "reached": set(),
+        "offered": set(),
+    }
     count = [0]
 
     def enter(sid, values, flags, visited, chosen, turn, prob):
@@ -301,7 +316,9 @@ def agree(s, score=None):
     assert a.stuck == want["stuck"]
     for e in a.endings:
         if e.reachable:
-            assert e.ranges == {n: (want["lo"][e.state][n], want["hi"][e.state][n]) for n in s.initial_values()}, e.state
+            assert e.ranges == {n: (want["lo"][e.state][n], want["hi"][e.state][n]) for n in s.initial_values()}, (
+                e.state
+            )
         else:
             assert e.state not in want["p"]
     assert (a.best and a.best.score, a.worst and a.worst.score) == (want["best"], want["worst"])
@@ -347,8 +364,21 @@ def test_larger_shipped_scenarios_agree_with_random_playthroughs(path):
         assert abs(float(e.probability or 0) - got.get(e.state, 0.0)) < 0.02, e.state
 
 
-CONDITIONS = ["trust >= 40", "cohesion < 60", "flag_a", "not flag_b", "m0 > 30", "turn > 1", 'visited("s1")', 'chose("s0", 1)']
-EFFECTS = st.one_of(st.integers(-40, 40).map(lambda n: f"{n:+d}"), st.integers(1, 100).map(lambda n: f"%+{n}"), st.integers(1, 100).map(lambda n: f"%-{n}"))
+CONDITIONS = [
+    "trust >= 40",
+    "cohesion < 60",
+    "flag_a",
+    "not flag_b",
+    "m0 > 30",
+    "turn > 1",
+    'visited("s1")',
+    'chose("s0", 1)',
+]
+EFFECTS = st.one_of(
+    st.integers(-40, 40).map(lambda n: f"{n:+d}"),
+    st.integers(1, 100).map(lambda n: f"%+{n}"),
+    st.integers(1, 100).map(lambda n: f"%-{n}"),
+)
 
 
 @st.composite
@@ -377,8 +407,16 @@ def forward_scenarios(draw):
         else:
             choices = []
             for _ in range(draw(st.integers(1, 3))):
-                c = {"text": "Do it", "rating": "recommended", "feedback": "Because.", "goto": draw(st.sampled_from(later)),
-                     "effects": {t: draw(EFFECTS) for t in draw(st.lists(st.sampled_from(["trust", "cohesion", "m0"]), unique=True))}}
+                c = {
+                    "text": "Do it",
+                    "rating": "recommended",
+                    "feedback": "Because.",
+                    "goto": draw(st.sampled_from(later)),
+                    "effects": {
+                        t: draw(EFFECTS)
+                        for t in draw(st.lists(st.sampled_from(["trust", "cohesion", "m0"]), unique=True))
+                    },
+                }
                 if draw(st.booleans()):
                     c["set" if draw(st.booleans()) else "unset"] = [draw(st.sampled_from(["flag_a", "flag_b"]))]
                 if draw(st.integers(0, 2)) == 0:
@@ -388,12 +426,20 @@ def forward_scenarios(draw):
             if draw(st.integers(0, 3)) == 0:
                 states[sid].update(time_limit=10, on_timeout=draw(st.sampled_from(later)))
     doc = {
-        "format": 1, "id": "generated", "title": "Generated", "summary": "Generated.",
-        "group": {"kind": "Test", "stage": "forming"}, "objectives": ["Test"],
-        "meters": {"trust": {"label": "Trust", "start": draw(st.integers(0, 100))},
-                   "cohesion": {"label": "Cohesion", "start": draw(st.integers(10, 90)), "min": 10, "max": 90}},
+        "format": 1,
+        "id": "generated",
+        "title": "Generated",
+        "summary": "Generated.",
+        "group": {"kind": "Test", "stage": "forming"},
+        "objectives": ["Test"],
+        "meters": {
+            "trust": {"label": "Trust", "start": draw(st.integers(0, 100))},
+            "cohesion": {"label": "Cohesion", "start": draw(st.integers(10, 90)), "min": 10, "max": 90},
+        },
         "members": {"m0": {"name": "M", "trust": draw(st.integers(0, 100))}},
-        "flags": ["flag_a", "flag_b"], "start": "s0", "states": states,
+        "flags": ["flag_a", "flag_b"],
+        "start": "s0",
+        "states": states,
     }
     return yaml.safe_dump(doc, sort_keys=False)
 
@@ -446,10 +492,18 @@ def test_analyze_json(capsys):
     assert main(["analyze", str(CHANCE), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["mode"] == "exact"
-    assert [(e["state"], e["exact"]) for e in data["endings"]] == [("good-end", "1/3"), ("mid-end", "7/30"), ("bad-end", "13/30")]
+    assert [(e["state"], e["exact"]) for e in data["endings"]] == [
+        ("good-end", "1/3"),
+        ("mid-end", "7/30"),
+        ("bad-end", "13/30"),
+    ]
     assert data["endings"][1]["ranges"] == {"trust": [50, 55], "cohesion": [40, 50], "ana": [30, 50]}
     assert data["best"]["choose"] == [1, 2] and data["dominated"][0] == {
-        "state": "check", "choice": 2, "by": 1, "better": ["trust", "ana"], "rating_inverted": False,
+        "state": "check",
+        "choice": 2,
+        "by": 1,
+        "better": ["trust", "ana"],
+        "rating_inverted": False,
     }
 
 

@@ -72,10 +72,18 @@ def parse_dot(text: str) -> pydot.Dot:
 def test_dot_parses_and_has_every_state_and_edge(path):
     s = load(path)
     g = parse_dot(to_dot(s))
-    labels = {n.get_name(): dot_unquote(n.get_label()) for n in g.get_nodes() if n.get_name() not in ("node", "edge", "graph", "start")}
+    labels = {
+        n.get_name(): dot_unquote(n.get_label())
+        for n in g.get_nodes()
+        if n.get_name() not in ("node", "edge", "graph", "start")
+    }
     assert len(labels) == len(s.states)
     for sid, st in s.states.items():
-        assert any(line == f"({sid})" or line.startswith(f"({sid},") or line == sid for text in labels.values() for line in text.split("\n")), sid
+        assert any(
+            line == f"({sid})" or line.startswith(f"({sid},") or line == sid
+            for text in labels.values()
+            for line in text.split("\n")
+        ), sid
     assert len(g.get_edges()) == len(edges(s)) + 1  # and the arrow from the start marker
     for e in g.get_edges():
         assert e.get_source() in labels or e.get_source() == "start"
@@ -102,7 +110,11 @@ def test_dot_styles_endings_ratings_branches_and_timeouts():
     text = to_dot(load(TINY))
     g = parse_dot(text)
     nodes = {dot_unquote(n.get("tooltip")): n for n in g.get_nodes() if n.get("tooltip")}
-    assert (nodes["good-end"].get("shape"), nodes["mixed-end"].get("shape"), nodes["poor-end"].get("shape")) == ("doubleoctagon", "octagon", "Msquare")
+    assert (nodes["good-end"].get("shape"), nodes["mixed-end"].get("shape"), nodes["poor-end"].get("shape")) == (
+        "doubleoctagon",
+        "octagon",
+        "Msquare",
+    )
     fills = {nodes[x].get("fillcolor") for x in ("good-end", "mixed-end", "poor-end")}
     assert len(fills) == 3
     by_label = {dot_unquote(e.get_label()): e for e in g.get_edges() if e.get_label()}
@@ -117,7 +129,12 @@ def test_dot_highlights_a_path():
     s = load(TINY)
     g = parse_dot(to_dot(s, trace(s, [1, 1], seed=0)))
     path = [e for e in g.get_edges() if e.get("color") == f'"{PATH_COLOUR}"']
-    assert [(e.get_source(), e.get_destination()) for e in path] == [("start", "s0"), ("s0", "s2"), ("s2", "s3"), ("s3", "s5")]
+    assert [(e.get_source(), e.get_destination()) for e in path] == [
+        ("start", "s0"),
+        ("s0", "s2"),
+        ("s2", "s3"),
+        ("s3", "s5"),
+    ]
     marked = {n.get_name() for n in g.get_nodes() if n.get("color") == f'"{PATH_COLOUR}"'}
     assert marked == {"s0", "s2", "s3", "s5"}
 
@@ -134,7 +151,9 @@ def test_graphviz_accepts_the_dot(path):
 @pytest.mark.skipif(DOT is None, reason="Graphviz 'dot' is not on PATH (the pydot checks above still ran)")
 def test_graphviz_draws_the_text_as_written():
     s = load(ESCAPING)
-    done = subprocess.run([DOT, "-Tsvg"], input=to_dot(s, trace(s, [1, 1])), capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [DOT, "-Tsvg"], input=to_dot(s, trace(s, [1, 1])), capture_output=True, text=True, timeout=60, check=True
+    )
     svg = ET.fromstring(done.stdout)
     texts = {t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")}
     # backslash escapes that Graphviz would otherwise expand (\N = node name, \G = graph name)

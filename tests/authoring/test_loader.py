@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from simulator.authoring import loader
-from simulator.authoring.loader import load, load_text
 from simulator.authoring.diagnostics import ScenarioError
+from simulator.authoring.loader import load, load_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
@@ -40,7 +40,9 @@ def test_empty_file():
     assert "the file is empty" in diags[0].message and (diags[0].line, diags[0].col) == (1, 1)
 
 
-@pytest.mark.parametrize("text", ["a: " + "[" * 5000 + "]" * 5000, "".join("  " * i + "a:\n" for i in range(3000)) + "  " * 3000 + "x\n"])
+@pytest.mark.parametrize(
+    "text", ["a: " + "[" * 5000 + "]" * 5000, "".join("  " * i + "a:\n" for i in range(3000)) + "  " * 3000 + "x\n"]
+)
 def test_deep_nesting_is_a_clear_error_not_a_crash(text):
     scenario, diags = load_text(text, "deep.yaml")
     assert scenario is None and "nested too deeply" in diags[0].message
@@ -48,7 +50,8 @@ def test_deep_nesting_is_a_clear_error_not_a_crash(text):
 
 def test_alias_bomb_is_refused_quickly():
     bomb = "format: 1\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(20)
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(20)
     )
     scenario, diags = load_text(bomb, "bomb.yaml")
     assert scenario is None
@@ -56,8 +59,11 @@ def test_alias_bomb_is_refused_quickly():
 
 
 def test_yes_no_on_off_stay_words(tiny):
-    text = (FIXTURES / "valid" / "tiny.yaml").read_text().replace("title: The opening", "title: 'no'").replace(
-        "narration: Ana looks at you. Bo looks at the floor.", "narration: on"
+    text = (
+        (FIXTURES / "valid" / "tiny.yaml")
+        .read_text()
+        .replace("title: The opening", "title: 'no'")
+        .replace("narration: Ana looks at you. Bo looks at the floor.", "narration: on")
     )
     scenario, diags = load_text(text)
     assert diags == []
@@ -81,7 +87,7 @@ def test_source_and_digest_are_recorded(tiny):
 def test_libyaml_is_used_when_present():
     import yaml
 
-    assert loader.LIBYAML == yaml.__with_libyaml__
+    assert yaml.__with_libyaml__ == loader.LIBYAML
 
 
 def test_load_raises_with_every_diagnostic(tmp_path):

@@ -11,7 +11,15 @@ from simulator.authoring.validate import warnings
 from simulator.cli import main
 from simulator.engine import Session
 
-IDS = ["late-arrival", "x", "yes", "no", "2024", "on-1", "a-very-long-scenario-id-that-pushes-the-comments-to-the-right"]
+IDS = [
+    "late-arrival",
+    "x",
+    "yes",
+    "no",
+    "2024",
+    "on-1",
+    "a-very-long-scenario-id-that-pushes-the-comments-to-the-right",
+]
 
 
 def _load(scenario_id: str):
@@ -38,7 +46,11 @@ def test_starter_passes_validate_strict_as_written(scenario_id, tmp_path, capsys
 def test_starter_teaches_the_format():
     s = _load("late-arrival")
     text = starter("late-arrival")
-    assert text.splitlines()[0] == SCHEMA_HEADER == "# yaml-language-server: $schema=../simulator/schema/scenario.schema.json"
+    assert (
+        text.splitlines()[0]
+        == SCHEMA_HEADER
+        == "# yaml-language-server: $schema=../simulator/schema/scenario.schema.json"
+    )
     assert set(s.meters) == {"trust", "cohesion"} and len(s.members) == 2
     decisions = [st for st in s.states.values() if st.choices]
     assert len(decisions) >= 2 and all(len(st.choices) == 3 for st in decisions)
@@ -46,8 +58,26 @@ def test_starter_teaches_the_format():
     assert sorted(st.ending.outcome for st in s.states.values() if st.ending) == ["mixed", "poor", "strong"]
     assert s.tests and any(t.reachable for t in s.tests) and any(t.choose for t in s.tests)
     # Every key it uses is explained on its line: most lines carry a comment.
-    for key in ("format:", "id:", "meters:", "members:", "flags:", "start:", "choices:", "rating:", "effects:",
-                "feedback:", "goto:", "next:", "when:", "ending:", "outcome:", "time_limit:", "on_timeout:", "tests:"):
+    for key in (
+        "format:",
+        "id:",
+        "meters:",
+        "members:",
+        "flags:",
+        "start:",
+        "choices:",
+        "rating:",
+        "effects:",
+        "feedback:",
+        "goto:",
+        "next:",
+        "when:",
+        "ending:",
+        "outcome:",
+        "time_limit:",
+        "on_timeout:",
+        "tests:",
+    ):
         line = next(line for line in text.splitlines() if line.strip().startswith(key))
         assert " # " in line, f"'{key}' has no comment: {line}"
 
@@ -94,8 +124,16 @@ def test_starter_passes_its_own_tests():
 
 @pytest.mark.parametrize(
     "bad, hint",
-    [("My Scenario", "'my-scenario'"), ("late_arrival", "'late-arrival'"), ("Late-Arrival", "'late-arrival'"),
-     ("-late", "'late'"), ("late-", "'late'"), ("a--b", "'a-b'"), ("", "'late-arrival'"), ("Ünïcode", "'unicode'")],
+    [
+        ("My Scenario", "'my-scenario'"),
+        ("late_arrival", "'late-arrival'"),
+        ("Late-Arrival", "'late-arrival'"),
+        ("-late", "'late'"),
+        ("late-", "'late'"),
+        ("a--b", "'a-b'"),
+        ("", "'late-arrival'"),
+        ("Ünïcode", "'unicode'"),
+    ],
 )
 def test_bad_ids_are_explained(bad, hint):
     message = check_id(bad)

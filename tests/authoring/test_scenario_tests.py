@@ -86,8 +86,14 @@ def problems(results, name):
 
 
 def test_the_passing_ones_pass(results):
-    for name in ("recommended path", "reachable: good-end, poor-end, mixed-end, lucky", "stops early on purpose",
-                 "a time-out where there is one", "a seed that rolls the lucky branch", "the island is unreachable"):
+    for name in (
+        "recommended path",
+        "reachable: good-end, poor-end, mixed-end, lucky",
+        "stops early on purpose",
+        "a time-out where there is one",
+        "a seed that rolls the lucky branch",
+        "the island is unreachable",
+    ):
         assert results[name].passed, (name, results[name].problems)
 
 
@@ -159,7 +165,9 @@ def test_a_claim_the_budget_cannot_settle_fails_as_undecided():
     claim = replace(t, reachable=(), unreachable=("poor-end",))
     r = run_test(s, claim, 1, Shared(s, budget=1))
     # with a budget of one configuration the exploration cannot rule anything out
-    assert not r.passed and ("cannot prove 'poor-end' unreachable" in r.problems[0] or "it can be reached" in r.problems[0])
+    assert not r.passed and (
+        "cannot prove 'poor-end' unreachable" in r.problems[0] or "it can be reached" in r.problems[0]
+    )
 
 
 def test_reachability_is_explored_once_per_scenario(monkeypatch):
@@ -192,7 +200,12 @@ def test_command_reports_like_a_test_runner(tmp_path, extended_text, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[-1] == "8 passed, 10 failed"
     assert SUMMARY.match(lines[-1])
-    line_of = {name: n for n, text in enumerate(extended_text.splitlines(), 1) for name in [text.partition("- name: ")[2]] if name}
+    line_of = {
+        name: n
+        for n, text in enumerate(extended_text.splitlines(), 1)
+        for name in [text.partition("- name: ")[2]]
+        if name
+    }
     assert f"PASS  {f}:{line_of['recommended path']}  recommended path" in lines
     i = lines.index(f"FAIL  {f}:{line_of['wrong ending']}  wrong ending")
     assert lines[i + 1 : i + 4] == [
@@ -246,7 +259,11 @@ def test_command_json(capsys):
 
 def _pytest(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
     )
 
 

@@ -17,8 +17,7 @@ from simulator.authoring.loader import load, load_text
 from simulator.authoring.twee import TweeError, export_twee, import_twee, links_in, narration_of, parse, read_text
 from simulator.authoring.validate import warnings as graph_warnings
 from simulator.cli import main
-from simulator.engine import Session
-from simulator.engine import model
+from simulator.engine import Session, model
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -51,8 +50,18 @@ def loads(yaml_text: str):
     [
         (":: An overgrown path", "An overgrown path", (), None),
         (":: An overgrown path [forest spooky]", "An overgrown path", ("forest", "spooky"), None),
-        (':: An overgrown path {"position":"600,400","size":"100,200"}', "An overgrown path", (), {"position": "600,400", "size": "100,200"}),
-        (':: An overgrown path [forest spooky] {"position":"600,400"}', "An overgrown path", ("forest", "spooky"), {"position": "600,400"}),
+        (
+            ':: An overgrown path {"position":"600,400","size":"100,200"}',
+            "An overgrown path",
+            (),
+            {"position": "600,400", "size": "100,200"},
+        ),
+        (
+            ':: An overgrown path [forest spooky] {"position":"600,400"}',
+            "An overgrown path",
+            ("forest", "spooky"),
+            {"position": "600,400"},
+        ),
         (":: A \\[bracketed\\] \\{braced\\} back\\\\slash", "A [bracketed] {braced} back\\slash", (), None),
         (":: \\ Leading space", " Leading space", (), None),
         (":: Tight[a\\]b c]{}", "Tight", ("a]b", "c"), {}),
@@ -227,7 +236,9 @@ def test_export_shape(tiny):
     assert data["ifid"] == twee.ifid("tiny") == export_twee(tiny).split('"ifid": "')[1][:36]
     assert uuid.UUID(data["ifid"]) and data["ifid"] == data["ifid"].upper()
     opening = story.passages[3]
-    assert [(lk.text, lk.target) for lk in links_in(opening.text)] == [(c.text, c.goto) for c in tiny.states["opening"].choices]
+    assert [(lk.text, lk.target) for lk in links_in(opening.text)] == [
+        (c.text, c.goto) for c in tiny.states["opening"].choices
+    ]
     meta = opening.meta["groupsim"]
     assert meta["choices"][0]["rating"] == "recommended" and meta["time_limit"] == 30
     good = next(p for p in story.passages if p.name == "good-end")
@@ -280,7 +291,9 @@ def test_a_story_saved_by_twine_itself_still_imports(path):
 
 def test_exported_metadata_edited_by_hand_is_checked():
     s = load(FIXTURES / "valid" / "tiny.yaml")
-    text = export_twee(s).replace('"rating":"recommended","effects":{"trust":"+10"', '"rating":"great","effects":{"trust":"+10"', 1)
+    text = export_twee(s).replace(
+        '"rating":"recommended","effects":{"trust":"+10"', '"rating":"great","effects":{"trust":"+10"', 1
+    )
     result = import_twee([("edited.twee", text.encode())])
     assert result.ok
     assert any("'rating' of choice" in d.message for d in result.diagnostics)
@@ -293,12 +306,49 @@ def test_exported_metadata_edited_by_hand_is_checked():
 # -- YAML written for imported scenarios -------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["yes", "No", "on", "OFF", "y", "~", "null", "true", "12", "+8", "1.5", "0x1F", "1e3",
-                                  "[brackets]", "{braces}", "- dash", "# hash", "a: b", "a #b", "ends:", " pad", "",
-                                  "%+20", "@x", "`x", "!x", "&x", "*x", "|x", ">x", "'q'", '"q"', "2024-01-02"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yes",
+        "No",
+        "on",
+        "OFF",
+        "y",
+        "~",
+        "null",
+        "true",
+        "12",
+        "+8",
+        "1.5",
+        "0x1F",
+        "1e3",
+        "[brackets]",
+        "{braces}",
+        "- dash",
+        "# hash",
+        "a: b",
+        "a #b",
+        "ends:",
+        " pad",
+        "",
+        "%+20",
+        "@x",
+        "`x",
+        "!x",
+        "&x",
+        "*x",
+        "|x",
+        ">x",
+        "'q'",
+        '"q"',
+        "2024-01-02",
+    ],
+)
 def test_texts_yaml_would_misread_are_quoted(text):
     assert not plain_ok(text)
-    scenario = loads(dump({**scenario_doc(load(FIXTURES / "valid" / "tiny.yaml")), "summary": text or "x", "title": text or "x"}))
+    scenario = loads(
+        dump({**scenario_doc(load(FIXTURES / "valid" / "tiny.yaml")), "summary": text or "x", "title": text or "x"})
+    )
     assert scenario.summary == (text or "x")
 
 
@@ -354,22 +404,80 @@ def test_the_model_has_no_field_that_interchange_forgets():
     # A field added to the model must be written by emit.scenario_doc and carried by twee;
     # this list is what they handle today. Add the new field there, then here.
     handled = {
-        model.Scenario: {"id", "title", "summary", "group", "objectives", "meters", "states", "start", "members", "cast",
-                         "flags", "references", "tags", "minutes", "content_notes", "reflection", "tests", "format",
-                         "source", "digest"},
-        model.State: {"id", "title", "narration", "lines", "prompt", "time_limit", "on_timeout", "choices", "next", "ending", "pos"},
-        model.Choice: {"number", "text", "rating", "feedback", "goto", "effects", "set", "unset", "refs", "competencies", "when", "pos"},
+        model.Scenario: {
+            "id",
+            "title",
+            "summary",
+            "group",
+            "objectives",
+            "meters",
+            "states",
+            "start",
+            "members",
+            "cast",
+            "flags",
+            "references",
+            "tags",
+            "minutes",
+            "content_notes",
+            "reflection",
+            "tests",
+            "format",
+            "source",
+            "digest",
+        },
+        model.State: {
+            "id",
+            "title",
+            "narration",
+            "lines",
+            "prompt",
+            "time_limit",
+            "on_timeout",
+            "choices",
+            "next",
+            "ending",
+            "pos",
+        },
+        model.Choice: {
+            "number",
+            "text",
+            "rating",
+            "feedback",
+            "goto",
+            "effects",
+            "set",
+            "unset",
+            "refs",
+            "competencies",
+            "when",
+            "pos",
+        },
         model.Branch: {"goto", "when", "chance", "pos"},
         model.Ending: {"outcome", "title", "debrief", "pos"},
         model.Meter: {"id", "label", "start", "min", "max", "help", "pos"},
         model.Member: {"id", "name", "about", "trust", "pos"},
         model.Group: {"kind", "stage", "session", "setting"},
-        model.ScenarioTest: {"name", "choose", "seed", "ending", "outcome", "values", "flags", "visited", "not_visited",
-                             "reachable", "unreachable", "pos"},
+        model.ScenarioTest: {
+            "name",
+            "choose",
+            "seed",
+            "ending",
+            "outcome",
+            "values",
+            "flags",
+            "visited",
+            "not_visited",
+            "reachable",
+            "unreachable",
+            "pos",
+        },
     }
     for cls, known in handled.items():
         fields = {f.name for f in dataclasses.fields(cls) if f.init}  # init=False fields are worked out, not written
-        assert fields <= known, f"{cls.__name__} has new fields {fields - known}: teach emit.scenario_doc and twee about them"
+        assert fields <= known, (
+            f"{cls.__name__} has new fields {fields - known}: teach emit.scenario_doc and twee about them"
+        )
 
 
 # -- the command ------------------------------------------------------------------------
@@ -469,7 +577,9 @@ def test_real_stories_import_load_play_and_validate(name, files):
     assert {d.path for d in result.diagnostics} <= {str(f) for f in files}
 
 
-@pytest.mark.skipif(not (REAL / "nanowrimo2025").is_dir(), reason="the shared Twee stories are not beside the repository")
+@pytest.mark.skipif(
+    not (REAL / "nanowrimo2025").is_dir(), reason="the shared Twee stories are not beside the repository"
+)
 def test_real_split_story_is_one_story():
     files = sorted((REAL / "nanowrimo2025").glob("*.twee"))
     result = read(*files)

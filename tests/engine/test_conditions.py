@@ -47,7 +47,9 @@ def test_evaluates(src, expected):
 
 
 def test_records_what_it_reads():
-    c = parse('trust > 1 and visited("start") and chose("start", 1) and turn < 5 and breach_named', NAMES, STATES, COUNTS)
+    c = parse(
+        'trust > 1 and visited("start") and chose("start", 1) and turn < 5 and breach_named', NAMES, STATES, COUNTS
+    )
     assert c.names == {"trust", "breach_named"}
     assert c.visits == {"start"}
     assert c.choices == {("start", 1)}

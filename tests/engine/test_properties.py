@@ -15,7 +15,11 @@ from simulator.authoring.validate import warnings
 from simulator.engine import Session
 
 CONDITIONS = ["trust >= 40", "cohesion < 60", "flag_a", "not flag_b", "m0 > 30", "turn > 2", "trust + cohesion > 90"]
-EFFECT_VALUES = st.one_of(st.integers(-60, 60).map(lambda n: f"{n:+d}"), st.integers(1, 100).map(lambda n: f"%{n:+d}"), st.integers(1, 100).map(lambda n: f"%-{n}"))
+EFFECT_VALUES = st.one_of(
+    st.integers(-60, 60).map(lambda n: f"{n:+d}"),
+    st.integers(1, 100).map(lambda n: f"%{n:+d}"),
+    st.integers(1, 100).map(lambda n: f"%-{n}"),
+)
 
 
 @st.composite
@@ -70,9 +74,17 @@ def scenarios(draw):
                 states[sid]["time_limit"] = 10
                 states[sid]["on_timeout"] = draw(st.sampled_from(ids))
     doc = {
-        "format": 1, "id": "generated", "title": "Generated", "summary": "A generated scenario.",
-        "group": {"kind": "Test", "stage": "forming"}, "objectives": ["Test"],
-        "meters": meters, "members": members, "flags": ["flag_a", "flag_b"], "start": "s0", "states": states,
+        "format": 1,
+        "id": "generated",
+        "title": "Generated",
+        "summary": "A generated scenario.",
+        "group": {"kind": "Test", "stage": "forming"},
+        "objectives": ["Test"],
+        "meters": meters,
+        "members": members,
+        "flags": ["flag_a", "flag_b"],
+        "start": "s0",
+        "states": states,
     }
     return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
 

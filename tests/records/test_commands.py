@@ -60,7 +60,11 @@ def test_report_filters_and_formats(capsys, db):
     assert data["runs"][0]["final_meters"] == {"trust": 30, "cohesion": 25} and data["anonymised"] is False
     assert sum(c["count"] for c in data["choices"]) == 2
     code, out, _ = run(capsys, "report", "--db", str(db), "--scenario", "tiny", "--format", "md", "--table", "choices")
-    assert code == 0 and out.startswith("## Choices at each decision") and "| tiny | opening | 1 | recommended | 2 |" in out
+    assert (
+        code == 0
+        and out.startswith("## Choices at each decision")
+        and "| tiny | opening | 1 | recommended | 2 |" in out
+    )
     code, out, _ = run(capsys, "report", "--db", str(db), "--table", "runs")
     assert code == 0 and "\n\n" not in out.strip() and len(list(csv.reader(io.StringIO(out)))) == 4
 
@@ -102,8 +106,13 @@ def test_bad_input_is_one_clear_line(capsys, db, argv, message):
 def test_bad_database_is_one_clear_line(capsys, tmp_path, what):
     import sqlite3
 
-    path = {"missing": tmp_path / "none.db", "corrupt": tmp_path / "bad.db", "folder": tmp_path,
-            "no-such-folder": tmp_path / "nope" / "r.db", "foreign": tmp_path / "other.db"}[what]
+    path = {
+        "missing": tmp_path / "none.db",
+        "corrupt": tmp_path / "bad.db",
+        "folder": tmp_path,
+        "no-such-folder": tmp_path / "nope" / "r.db",
+        "foreign": tmp_path / "other.db",
+    }[what]
     if what == "corrupt":
         path.write_bytes(os.urandom(4096))
     if what == "foreign":

@@ -25,7 +25,10 @@ def test_twenty_writers_lose_nothing_and_never_see_locked(tmp_path):
     procs = [
         subprocess.Popen(
             [sys.executable, str(HERE / "_writer.py"), str(db), str(go), str(w), str(RUNS_EACH), str(TINY)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         for w in range(PROCESSES)
     ]
@@ -47,7 +50,9 @@ def test_twenty_writers_lose_nothing_and_never_see_locked(tmp_path):
         assert count("SELECT COUNT(*) AS n FROM events WHERE kind = 'rewound'") == sum(m["rewinds"] for m in made)
         assert count("SELECT COUNT(*) AS n FROM reflections") == sum(m["reflections"] for m in made)
         assert count("SELECT COUNT(DISTINCT trainee) AS n FROM runs") == PROCESSES
-        assert [r["version"] for r in rec.store.read("SELECT version FROM schema_version")] == sorted(MIGRATIONS)  # each once
+        assert [r["version"] for r in rec.store.read("SELECT version FROM schema_version")] == sorted(
+            MIGRATIONS
+        )  # each once
         assert len(rec.store.read("SELECT * FROM meta WHERE key = 'pseudonym_key'")) == 1
         # each run's stored state is its last standing step's state
         bad = rec.store.read(

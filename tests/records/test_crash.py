@@ -26,7 +26,11 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SI
 def player(db: Path, seed: int, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, str(HERE / "_player.py"), str(db), str(TINY), str(seed), *extra],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
     )
 
 
@@ -87,6 +91,11 @@ def test_sigkill_at_any_moment_leaves_every_run_consistent(tmp_path, delay):
                 "SELECT choice FROM steps WHERE run_id = ? AND undone_by IS NULL ORDER BY seq", (run["id"],)
             ):
                 replay.choose(s["choice"])
-            assert json.loads(rec.store.read("SELECT session_json FROM runs WHERE id = ?", (run["id"],))[0]["session_json"]) == replay.to_json()
+            assert (
+                json.loads(
+                    rec.store.read("SELECT session_json FROM runs WHERE id = ?", (run["id"],))[0]["session_json"]
+                )
+                == replay.to_json()
+            )
             if run["status"] == "active":
                 assert rec.resume(run["id"], tiny).to_json() == replay.to_json()

@@ -37,8 +37,10 @@ def decisions(db: Path) -> list[tuple[int, int | None]]:
     if not db.exists():
         return []
     with Recorder(db) as rec:
-        return [(r["run_id"], r["choice"]) for r in rec.store.read(
-            "SELECT run_id, choice FROM steps WHERE undone_by IS NULL ORDER BY seq")]
+        return [
+            (r["run_id"], r["choice"])
+            for r in rec.store.read("SELECT run_id, choice FROM steps WHERE undone_by IS NULL ORDER BY seq")
+        ]
 
 
 def runs(db: Path) -> int:

@@ -23,8 +23,9 @@ _DB = tempfile.TemporaryDirectory()
 @given(
     which=st.integers(0, len(SCENARIOS) - 1),
     seed=st.integers(0, 10_000),
-    moves=st.lists(st.tuples(st.sampled_from(["choose", "choose", "choose", "timeout", "rewind"]), st.integers(0, 50)),
-                   max_size=25),
+    moves=st.lists(
+        st.tuples(st.sampled_from(["choose", "choose", "choose", "timeout", "rewind"]), st.integers(0, 50)), max_size=25
+    ),
 )
 def test_recorded_moves_resume_to_the_same_session(which, seed, moves):
     scenario = SCENARIOS[which]
@@ -38,7 +39,7 @@ def test_recorded_moves_resume_to_the_same_session(which, seed, moves):
             if kind == "rewind" and session.turn:
                 session.rewind(k % session.turn)
                 rec.record_rewind(run_id, session)
-                del standing[session.turn:]
+                del standing[session.turn :]
             elif kind == "timeout" and session.state.time_limit is not None:
                 rec.record_step(run_id, session, session.timeout(), k)
                 standing.append(None)

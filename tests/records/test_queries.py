@@ -27,8 +27,8 @@ def filled(tmp_path, tiny):
         return rid
 
     ids = {
-        "ann1": play("Ann", [1, 1]),               # good-end, strong (seed 1 skips the lucky state)
-        "ann2": play("Ann", ["timeout", 2]),       # cohesion 25 < 30: poor-end
+        "ann1": play("Ann", [1, 1]),  # good-end, strong (seed 1 skips the lucky state)
+        "ann2": play("Ann", ["timeout", 2]),  # cohesion 25 < 30: poor-end
         "ben": play("Ben", [2, 3, 1, 1], rewind_at=(2, 0), mode="assessment"),  # chose 2,3 then rewound to the start
         "cy": play("Cy", [1], finish=False),
     }
@@ -43,7 +43,13 @@ def test_list_runs_and_filters(filled):
     runs = {r["run"]: r for r in q.list_runs(store)}
     assert len(runs) == 4
     a = runs[ids["ann1"]]
-    assert (a["trainee"], a["outcome"], a["ending"], a["decisions"], a["path"]) == ("Ann", "strong", "good-end", 2, "1,1")
+    assert (a["trainee"], a["outcome"], a["ending"], a["decisions"], a["path"]) == (
+        "Ann",
+        "strong",
+        "good-end",
+        2,
+        "1,1",
+    )
     assert a["final_meters"] == {"trust": 60, "cohesion": 80} and a["final_trust"] == {"ana": 60, "bo": 35}
     assert runs[ids["ann2"]]["path"] == "timeout,2" and runs[ids["ann2"]]["outcome"] == "poor"
     b = runs[ids["ben"]]
@@ -67,7 +73,13 @@ def test_transcript_keeps_the_rewound_choices_in_order(filled):
     store, ids = filled
     t = q.transcript(store, ids["ben"])
     seen = [(e["kind"], e.get("choice"), e.get("undone")) for e in t["entries"]]
-    assert seen == [("step", 2, True), ("step", 3, True), ("rewound", None, None), ("step", 1, False), ("step", 1, False)]
+    assert seen == [
+        ("step", 2, True),
+        ("step", 3, True),
+        ("rewound", None, None),
+        ("step", 1, False),
+        ("step", 1, False),
+    ]
     assert t["run"]["trainee"] == "Ben" and t["reflections"] == {}
     t = q.transcript(store, ids["ann1"])
     assert list(t["reflections"]) == ["reaction", "plus", "delta"]
@@ -81,9 +93,9 @@ def test_choice_counts(filled):
     store, _ = filled
     rows = [(r["state"], r["choice"], r["rating"], r["count"], r["rewound"]) for r in q.choice_counts(store)]
     assert rows == [
-        ("opening", 1, "recommended", 3, 0),   # Ann, Ben after the rewind, Cy
-        ("opening", 2, "harmful", 0, 1),       # Ben's first try, taken back
-        ("opening", None, None, 1, 0),         # Ann's time-out
+        ("opening", 1, "recommended", 3, 0),  # Ann, Ben after the rewind, Cy
+        ("opening", 2, "harmful", 0, 1),  # Ben's first try, taken back
+        ("opening", None, None, 1, 0),  # Ann's time-out
         ("middle", 1, "recommended", 2, 0),
         ("middle", 2, "harmful", 1, 0),
         ("middle", 3, "acceptable", 0, 1),
@@ -102,7 +114,10 @@ def test_cohort_with_the_scenario_lists_what_nobody_chose(filled, tiny):
     assert decisions["opening"]["title"] == "The opening" and decisions["opening"]["total"] == 4
     assert decisions["lucky"]["total"] == 0
     endings = {e["ending"]: e for e in c["endings"]}
-    assert endings["good-end"]["runs"] == 2 and endings["good-end"]["average_meters"] == {"trust": 60.0, "cohesion": 80.0}
+    assert endings["good-end"]["runs"] == 2 and endings["good-end"]["average_meters"] == {
+        "trust": 60.0,
+        "cohesion": 80.0,
+    }
     assert endings["poor-end"]["runs"] == 1 and endings["poor-end"]["average_meters"]["cohesion"] == 25.0
     assert endings["mixed-end"]["runs"] == 0 and endings["mixed-end"]["outcome"] == "mixed"
 

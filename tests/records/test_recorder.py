@@ -91,7 +91,9 @@ def test_rewind_keeps_what_was_chosen_before(rec, tiny):
     rec.record_step(run_id, session, session.history[-1], 5)
     rows = steps(rec, run_id)
     assert [(r["seq"], r["turn"], r["choice"], r["undone_by"] is not None) for r in rows] == [
-        (1, 1, 1, False), (2, 2, 3, True), (4, 2, 2, False),
+        (1, 1, 1, False),
+        (2, 2, 3, True),
+        (4, 2, 2, False),
     ]
     (event,) = rec.store.read("SELECT * FROM events WHERE run_id = ?", (run_id,))
     assert (event["kind"], event["turn"], event["seq"], event["id"]) == ("rewound", 1, 3, rows[1]["undone_by"])

@@ -94,8 +94,8 @@ def scripted(*answers):
 def test_a_resumed_practice_run_keeps_its_time_limits(tmp_path, copy, monkeypatch):
     # `groupsim play`'s resume prompt rebuilds the run's settings from the records:
     # a practice run begun with time limits comes back with them, one without, without.
-    from simulator.commands.play import _offer_interrupted
     from simulator.authoring.library import load_file
+    from simulator.commands.play import _offer_interrupted
 
     scenario = load(copy)
     rec = Recorder(tmp_path / "r.db")

@@ -33,8 +33,16 @@ def store(tmp_path, tiny):
     play("Ann [b]Smith[/b]", [1, 1], rewind_first=True)
     play("Bo", [2, 2], time_limits=True)
     play("Cy", [1], finish=False)
-    rec.save_reflections(1, {"reaction": "Tense at first.", "plus": "I named it.", "delta": "Slow down.",
-                             "question-1": "Bo's silence.", "question-9": "", })
+    rec.save_reflections(
+        1,
+        {
+            "reaction": "Tense at first.",
+            "plus": "I named it.",
+            "delta": "Slow down.",
+            "question-1": "Bo's silence.",
+            "question-9": "",
+        },
+    )
     yield rec.store
     rec.close()
 

@@ -64,9 +64,13 @@ def test_version_2_records_whether_time_limits_were_on(tmp_path, monkeypatch):
     monkeypatch.setattr(store_mod, "MIGRATIONS", {1: store_mod.MIGRATIONS[1]})
     with Store.open(db) as s:
         for mode in ("practice", "assessment"):
-            s.write(lambda c, mode=mode: c.execute(
-                "INSERT INTO runs (trainee, scenario_id, scenario_digest, mode, seed, started_at, updated_at, session_json)"
-                " VALUES ('Ann', 'tiny', 'd', ?, 0, 'now', 'now', '{}')", (mode,)))
+            s.write(
+                lambda c, mode=mode: c.execute(
+                    "INSERT INTO runs (trainee, scenario_id, scenario_digest, mode, seed, started_at, updated_at, session_json)"
+                    " VALUES ('Ann', 'tiny', 'd', ?, 0, 'now', 'now', '{}')",
+                    (mode,),
+                )
+            )
     monkeypatch.undo()
     with Store.open(db) as s:
         assert s.version == 2

@@ -16,9 +16,14 @@ MARKUP_NAME = "Bø [b]bold[/b]"
 async def test_markup_looking_text_shows_literally(tmp_path):
     # Markup-like text everywhere a scenario's words appear; none of it may style or crash.
     text = h.TINY.read_text(encoding="utf-8")
-    text = text.replace("narration: Ana looks at you. Bo looks at the floor.", 'narration: "Ana [red]looks[/] at you. [/] [b]Bo[link=x] looks at the floor."')
+    text = text.replace(
+        "narration: Ana looks at you. Bo looks at the floor.",
+        'narration: "Ana [red]looks[/] at you. [/] [b]Bo[link=x] looks at the floor."',
+    )
     text = text.replace("title: The opening", "title: The [i]opening[/i]")
-    text = text.replace("      - ana: Shall we start?", '      - ana: "Shall we [bold red]start[/]? [@click=app.quit]quit[/]"')
+    text = text.replace(
+        "      - ana: Shall we start?", '      - ana: "Shall we [bold red]start[/]? [@click=app.quit]quit[/]"'
+    )
     text = text.replace("text: Name what is happening in the room.", 'text: "Name [u]what[/u] is happening [/]"')
     text = text.replace("feedback: Naming it helps.", 'feedback: "Naming it [red]helps[/red]."')
     path = tmp_path / "markup.yaml"
@@ -60,7 +65,11 @@ async def test_resize_to_60x20_mid_session_loses_nothing(tmp_path):
         await pilot.pause()
         screen = app.screen
         assert screen.has_class("-narrow") and screen.has_class("-short")
-        room, group, choices = screen.query_one("#room"), screen.query_one("#group"), screen.query_one("#choices", ChoiceList)
+        room, group, choices = (
+            screen.query_one("#room"),
+            screen.query_one("#group"),
+            screen.query_one("#choices", ChoiceList),
+        )
         # All three parts still have room on screen.
         for part in (room, group, choices):
             assert part.region.height >= 3 and part.region.width >= 20, (part, part.region)

@@ -114,8 +114,10 @@ async def test_a_recorder_that_fails_is_reported_once_and_the_words_stay(tmp_pat
         await pilot.press(*"def")
         await pilot.pause(WAIT)
         said = [n.message for n in app._notifications if "reflections" in n.message]
-        assert said == ["Could not save your reflections to the records: OSError: disk full. "
-                        "They are still here; Export keeps a copy."]
+        assert said == [
+            "Could not save your reflections to the records: OSError: disk full. "
+            "They are still here; Export keeps a copy."
+        ]
         assert app.screen.query_one("#reaction").text == "abcdef"
 
 

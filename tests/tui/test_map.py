@@ -32,7 +32,9 @@ def _label(tree, node) -> str:
 
 def _find(tree, **want):
     """Every node whose entry has the given fields (kind=, state=, key=...)."""
-    return [n for n in _nodes(tree.root) if n.data is not None and all(getattr(n.data, k) == v for k, v in want.items())]
+    return [
+        n for n in _nodes(tree.root) if n.data is not None and all(getattr(n.data, k) == v for k, v in want.items())
+    ]
 
 
 async def _open_map(app, pilot):

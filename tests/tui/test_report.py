@@ -310,7 +310,7 @@ def test_escape_markdown_hard_cases(text, escaped):
         "Lì [i]Na[/i]",
         "Ask Lì directly: what's it like for you?",
         "...",
-        "3.5 hours, 50% of them (roughly); C# and F# - or so -- she said! \"Quoted\" = fine.",
+        '3.5 hours, 50% of them (roughly); C# and F# - or so -- she said! "Quoted" = fine.',
         "Week 2 of 6. 10 minutes in, 4 members.",
     ],
 )

@@ -270,12 +270,18 @@ def test_replay_is_pure_and_says_why_it_stops():
     assert why is None and same.to_json()["history"] == old.to_json()["history"]
     untimed, _ = load_text(text.replace("    time_limit: 30\n    on_timeout: silence\n", ""), "tiny.yaml")
     fresh, why = replay(old, untimed)
-    assert fresh.turn == 0 and why == "'opening' no longer has a time limit, so the time-out at decision 1 cannot be replayed"
+    assert (
+        fresh.turn == 0
+        and why == "'opening' no longer has a time limit, so the time-out at decision 1 cannot be replayed"
+    )
     # The choice taken (3) is gone: its number is not on offer any more.
     old = Session(old_scenario, 7)
     old.choose(3)
-    cut = text.replace("      - text: Ask Bo directly, a second time.\n        rating: risky\n        when: not named\n"
-                       "        feedback: Offered while nothing has been named.\n        goto: middle\n", "")
+    cut = text.replace(
+        "      - text: Ask Bo directly, a second time.\n        rating: risky\n        when: not named\n"
+        "        feedback: Offered while nothing has been named.\n        goto: middle\n",
+        "",
+    )
     assert cut != text
     fresh, why = replay(old, load_text(cut, "tiny.yaml")[0])
     assert fresh.turn == 0 and why == "choice 3 at 'opening' (decision 1) is no longer on offer"

@@ -101,7 +101,8 @@ class DebriefScreen(Screen[None]):
                             yield Static(Content("You let the time run out."), classes="decision-chosen")
                         else:
                             yield Static(
-                                Content(f" {RATING_WORDS.get(r.rating, r.rating)} "), classes=f"rating rating-{r.rating}"
+                                Content(f" {RATING_WORDS.get(r.rating, r.rating)} "),
+                                classes=f"rating rating-{r.rating}",
                             )
                             yield Static(Content(f"You chose: {_flat(r.chosen)}"), classes="decision-chosen")
                     if r.took_recommended:
@@ -221,8 +222,7 @@ class DebriefScreen(Screen[None]):
         elif problem != self._save_problem:  # say so once, not on every pause in typing
             self._save_problem = problem
             self.notify(
-                f"Could not save your reflections to the records: {problem}. "
-                "They are still here; Export keeps a copy.",
+                f"Could not save your reflections to the records: {problem}. They are still here; Export keeps a copy.",
                 severity="error",
                 timeout=10,
             )

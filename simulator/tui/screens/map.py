@@ -55,7 +55,12 @@ def describe(s: Scenario, entry: Entry, problems: list[Diagnostic], trail: Trail
         parts.append("No chain of choices, branches or time-outs leads to these states from the start.")
     elif entry.kind == "warning" and entry.warning is not None:
         d = entry.warning
-        parts += [("⚠ warning", "$text-warning bold"), (f" at line {d.line}, column {d.col}", "$text-muted"), "\n", d.message]
+        parts += [
+            ("⚠ warning", "$text-warning bold"),
+            (f" at line {d.line}, column {d.col}", "$text-muted"),
+            "\n",
+            d.message,
+        ]
     elif entry.kind == "state":
         st = s.states[entry.state]
         name = state_name(st)
@@ -71,7 +76,9 @@ def describe(s: Scenario, entry: Entry, problems: list[Diagnostic], trail: Trail
         for line in st.lines:
             parts.extend([(f"{s.speaker_name(line.speaker)}: ", "bold"), _flat(line.text), "\n"])
         if st.ending is not None:
-            parts.extend([("Ending: ", "bold"), (st.ending.outcome, f"$text-{_OUTCOME_COLOUR[st.ending.outcome]} bold"), "\n"])
+            parts.extend(
+                [("Ending: ", "bold"), (st.ending.outcome, f"$text-{_OUTCOME_COLOUR[st.ending.outcome]} bold"), "\n"]
+            )
             field("Title", st.ending.title)
             field("Debrief", st.ending.debrief)
         elif st.choices:
@@ -159,7 +166,9 @@ class MapScreen(ModalScreen[None]):
             tree.warnings = tuple(event.worker.result or ())
         elif event.state == WorkerState.ERROR:
             tree.warnings = ()
-            self.notify(f"Could not check the scenario for problems: {event.worker.error}", severity="warning", markup=False)
+            self.notify(
+                f"Could not check the scenario for problems: {event.worker.error}", severity="warning", markup=False
+            )
         else:
             return
         self._show(tree.cursor_node)

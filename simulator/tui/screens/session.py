@@ -249,7 +249,10 @@ class SessionScreen(Screen[None]):
         settings = self.run.settings
         try:
             md, js = write_exports(
-                self.run.session, self.app.export_dir, mode=settings.mode, trainee=settings.trainee  # type: ignore[attr-defined]
+                self.run.session,
+                self.app.export_dir,
+                mode=settings.mode,
+                trainee=settings.trainee,  # type: ignore[attr-defined]
             )
         except OSError as exc:
             self.notify(f"Could not export: {exc.strerror or exc}", severity="error", timeout=10)

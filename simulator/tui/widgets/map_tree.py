@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import textwrap
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
 from rich.style import Style
 from rich.text import Text
@@ -271,7 +272,10 @@ class MapTree(Tree[Entry]):
             return super().render_label(node, base_style, style)
         parts = self.label_parts(entry)
         label = Text.assemble(
-            *[(text, self.get_component_rich_style(f"map--{role}", partial=True)) if role else text for text, role in parts]
+            *[
+                (text, self.get_component_rich_style(f"map--{role}", partial=True)) if role else text
+                for text, role in parts
+            ]
         )
         label.stylize(style)
         if node.allow_expand:
@@ -360,7 +364,11 @@ def _open_state(node: TreeNode[Entry], sid: str | None) -> TreeNode[Entry] | Non
             if not n.data.seen_above:
                 return n
             return next(
-                (a for a in _lineage(n.parent) if a.data is not None and a.data.kind == "state" and a.data.state == sid and not a.data.seen_above),
+                (
+                    a
+                    for a in _lineage(n.parent)
+                    if a.data is not None and a.data.kind == "state" and a.data.state == sid and not a.data.seen_above
+                ),
                 None,
             )
     return None

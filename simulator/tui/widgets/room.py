@@ -72,7 +72,7 @@ class RoomLog(VerticalScroll):
     async def watch_entries(self, entries: tuple[Entry, ...]) -> None:
         shown = self._shown
         if entries[: len(shown)] == shown and len(shown) <= len(entries):
-            new = entries[len(shown):]
+            new = entries[len(shown) :]
             previous = shown[-1] if shown else None
         else:  # a rewind or restart: start again
             await self.remove_children()
