@@ -120,8 +120,9 @@ def _offer_interrupted(recorder, found):  # type: ignore[no-untyped-def]
 
     Returns the `Run` to continue, or None to start afresh.
     """
+    from simulator.play.run import Run
+    from simulator.play.settings import Settings
     from simulator.records import resume as resuming
-    from simulator.tui.run import Run, Settings
 
     playable = [f for f in found if f.scenario is not None]
     only = playable[0].scenario.id if len(found) == 1 and playable else None
@@ -145,8 +146,5 @@ def _offer_interrupted(recorder, found):  # type: ignore[no-untyped-def]
         return None
     session, observer = resuming.resume(recorder, decision.item, accept_changed=decision.accept_changed)
     info = decision.item.info
-    assessment = info.mode == "assessment"
-    settings = Settings(
-        mode="assessment" if assessment else "practice", trainee=info.trainee, timed=info.time_limits and not assessment
-    )
+    settings = Settings.from_record(info.mode, info.trainee, info.time_limits)
     return Run(session, settings, observer)

@@ -21,15 +21,15 @@ later step carries the new digest, so the record stays true.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from simulator.engine.model import Scenario
 from simulator.engine.session import Session, SessionError, Step
+from simulator.play.run import Observer, ObserverFactory
+from simulator.play.settings import MODES, Settings
 from simulator.records.store import RecordsError, ScenarioChanged, Store, _now
-
-MODES = ("practice", "assessment")
 
 
 def _dumps(value: Any) -> str:
@@ -149,7 +149,7 @@ class Recorder:
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        limits = mode == "assessment" or bool(time_limits)
+        limits = Settings(mode, trainee, timed=bool(time_limits)).time_limits  # type: ignore[arg-type]
         start = Session(scenario, seed).to_json()
         now = _now()
 
@@ -380,11 +380,11 @@ class Recorder:
         return session
 
 
-class RunRecorder:
-    """One run's recorder in the shape a UI calls: `on_step`, `on_rewind`, `on_finish`, `on_reflections`.
+class RunRecorder(Observer):
+    """One run's recorder: the play layer's `Observer`, writing each thing it is told.
 
-    Build it with `RunRecorder.start(recorder, scenario, trainee, mode, seed)` for a
-    new run, or `RunRecorder(recorder, run_id)` for a resumed one.
+    Build it with `RunRecorder.start(recorder, scenario, settings, seed)` for a new
+    run, or `RunRecorder(recorder, run_id)` for a resumed one.
     """
 
     def __init__(self, recorder: Recorder, run_id: int) -> None:
@@ -392,20 +392,16 @@ class RunRecorder:
         self.run_id = run_id
 
     @classmethod
-    def start(
-        cls, recorder: Recorder, scenario: Scenario, trainee: str, mode: str, seed: int, time_limits: bool | None = None
-    ) -> RunRecorder:
-        return cls(recorder, recorder.start_run(scenario, trainee, mode, seed, time_limits))
+    def start(cls, recorder: Recorder, scenario: Scenario, settings: Settings, seed: int) -> RunRecorder:
+        return cls(recorder, recorder.start_run(scenario, settings.trainee, settings.mode, seed, settings.time_limits))
 
     @classmethod
-    def factory(cls, recorder: Recorder) -> Callable[..., RunRecorder]:
-        """`factory(scenario, trainee, mode, seed, time_limits)` starting a recorded run: what the TUI
+    def factory(cls, recorder: Recorder) -> ObserverFactory:
+        """`factory(scenario, settings, seed)` starting a recorded run: what a front end
         calls after the briefing."""
 
-        def make(
-            scenario: Scenario, trainee: str, mode: str, seed: int, time_limits: bool | None = None
-        ) -> RunRecorder:
-            return cls.start(recorder, scenario, trainee, mode, seed, time_limits)
+        def make(scenario: Scenario, settings: Settings, seed: int) -> RunRecorder:
+            return cls.start(recorder, scenario, settings, seed)
 
         return make
 

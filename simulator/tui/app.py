@@ -18,11 +18,14 @@ from textual.screen import Screen
 from simulator.authoring.diagnostics import Diagnostic
 from simulator.authoring.library import Found
 from simulator.engine.model import Scenario
-from simulator.tui.run import ObserverFactory, Run, Settings
+from simulator.play.run import ObserverFactory, Run
+from simulator.play.settings import Settings
+from simulator.tui.screens.base import RunScreen
 
 if TYPE_CHECKING:
     from simulator.engine.session import Step
     from simulator.tui.screens.library import LibraryScreen
+    from simulator.tui.screens.session import SessionScreen
     from simulator.tui.watch import FileWatch
 
 ERROR_SECONDS = 600
@@ -61,7 +64,7 @@ class GroupSimApp(App[None]):
         """The run being played or debriefed, if any."""
         self._resume = resume
         self._settings = Settings()
-        self.watch = watch
+        self.watched_file = watch
         """The scenario file reloaded when it is saved (`groupsim play FILE --watch`), or None."""
         if watch is not None:
             self.observe = None  # an author's rehearsal across versions of a file: not recorded
@@ -89,8 +92,8 @@ class GroupSimApp(App[None]):
         else:
             self._push_library()
         self.call_after_refresh(self._no_blink)
-        if self.watch is not None:
-            self._start_watching(self.watch)
+        if self.watched_file is not None:
+            self._start_watching(self.watched_file)
 
     def _push_library(self) -> None:
         from simulator.tui.screens.library import LibraryScreen
@@ -99,7 +102,9 @@ class GroupSimApp(App[None]):
         self.call_after_refresh(self._no_blink)
 
     def _library_on_stack(self) -> bool:
-        return any(type(s).__name__ == "LibraryScreen" for s in self.screen_stack)
+        from simulator.tui.screens.library import LibraryScreen
+
+        return any(isinstance(s, LibraryScreen) for s in self.screen_stack)
 
     def _no_blink(self) -> None:
         if not self.cursor_blink:
@@ -147,7 +152,7 @@ class GroupSimApp(App[None]):
         self.call_after_refresh(self._no_blink)
 
     def _run_screen_on_top(self) -> bool:
-        return getattr(self.screen, "run", None) is not None
+        return isinstance(self.screen, RunScreen)
 
     def _confirm_leaving(self, then: str, go) -> None:  # type: ignore[no-untyped-def]
         """Ask before abandoning a run that is under way; `go()` if yes (or nothing to lose).
@@ -158,7 +163,7 @@ class GroupSimApp(App[None]):
         """
         run = self.current
         # The run's screen may be under an overlay (help, map, pause) when this is asked.
-        on_stack = run is not None and any(getattr(s, "run", None) is run for s in self.screen_stack)
+        on_stack = run is not None and any(isinstance(s, RunScreen) and s.run is run for s in self.screen_stack)
         if run is None or not on_stack or run.session.finished:
             go()
             return
@@ -194,7 +199,9 @@ class GroupSimApp(App[None]):
 
     def action_open_library(self) -> None:
         def go() -> None:
-            while len(self.screen_stack) > 1 and type(self.screen).__name__ != "LibraryScreen":
+            from simulator.tui.screens.library import LibraryScreen
+
+            while len(self.screen_stack) > 1 and not isinstance(self.screen, LibraryScreen):
                 self.pop_screen()
             self.current = None
             if not self._library_on_stack():
@@ -202,32 +209,36 @@ class GroupSimApp(App[None]):
 
         self._confirm_leaving("go to the library", go)
 
+    def _session_screen(self, screen: Screen | None = None) -> SessionScreen | None:
+        from simulator.tui.screens.session import SessionScreen
+
+        screen = self.screen if screen is None else screen
+        return screen if isinstance(screen, SessionScreen) else None
+
     def action_rewind(self) -> None:
-        rewind = getattr(self.screen, "action_rewind", None)
-        if rewind is not None:
-            rewind()
+        if (session := self._session_screen()) is not None:
+            session.action_rewind()
 
     def action_export(self) -> None:
-        export = getattr(self.screen, "action_export", None)
-        if export is not None:
-            export()
+        if isinstance(self.screen, RunScreen):
+            self.screen.action_export()
 
     def action_map(self) -> None:
-        show = getattr(self.screen, "action_map", None)
-        if show is not None:
-            show()
+        if (session := self._session_screen()) is not None:
+            session.action_map()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        if self.current is not None and getattr(screen, "run", None) is not None:
+        run = screen.run if isinstance(screen, RunScreen) else None
+        on_session = self._session_screen(screen) is not None
+        if self.current is not None and run is not None:
             yield SystemCommand("Restart scenario", "Play this scenario again from the start", self.action_restart)
-        run = getattr(screen, "run", None)
-        if hasattr(screen, "action_rewind") and run is not None and run.settings.rewind_allowed:
+        if on_session and run is not None and run.settings.rewind_allowed:
             yield SystemCommand("Rewind", "Go back to the previous decision (practice only)", self.action_rewind)
         yield SystemCommand("Open library", "Go back to the list of scenarios", self.action_open_library)
-        if hasattr(screen, "action_export"):
+        if run is not None:
             yield SystemCommand("Export", "Save the transcript and debrief as Markdown and JSON", self.action_export)
-        if hasattr(screen, "action_map") and run is not None and run.settings.practice:
+        if on_session and run is not None and run.settings.map_allowed:
             yield SystemCommand(
                 "Map",
                 "The scenario as a tree: every state and choice, your path marked (practice only)",
@@ -291,34 +302,37 @@ class GroupSimApp(App[None]):
 
     def _latest(self, scenario: Scenario) -> Scenario:
         """The watched file's newest version of `scenario`, or `scenario` itself."""
-        if self.watch is not None and self.single is not None and self.single.id == scenario.id:
+        if self.watched_file is not None and self.single is not None and self.single.id == scenario.id:
             return self.single
         return scenario
 
     def _apply_reload(self, found: Found) -> bool:
         """Put a freshly loaded scenario on screen; False if an overlay is open (try later)."""
-        from simulator.tui.watch import replay
+        from simulator.play.replay import replay
+        from simulator.tui.screens.briefing import BriefingScreen
+        from simulator.tui.screens.debrief import DebriefScreen
+        from simulator.tui.screens.library import LibraryScreen
+        from simulator.tui.screens.session import SessionScreen
 
         assert found.scenario is not None
         scenario = found.scenario
         name = found.path.name
         screen = self.screen
-        kind = type(screen).__name__
-        if kind not in ("BriefingScreen", "SessionScreen", "LibraryScreen", "DebriefScreen"):
+        if not isinstance(screen, (BriefingScreen, SessionScreen, LibraryScreen, DebriefScreen)):
             return False
         self.found = [found]
-        if kind == "BriefingScreen":
-            self._settings = screen.settings()  # type: ignore[attr-defined]
+        if isinstance(screen, BriefingScreen):
+            self._settings = screen.settings()
             self.pop_screen()
             self.open_briefing(scenario)
             self.notify(f"Reloaded {name}.", timeout=3, markup=False)
-        elif kind == "SessionScreen":
-            old: Run = screen.run  # type: ignore[attr-defined]
+        elif isinstance(screen, SessionScreen):
+            old = screen.run
             session, why = replay(old.session, scenario)
             run = Run(session, old.settings)
             self.current = run
             last = session.history[-1] if session.history else None
-            showing_feedback = getattr(screen, "phase", "") == "feedback" and why is None
+            showing_feedback = screen.phase == "feedback" and why is None
             self._push_session(run, feedback_for=last if showing_feedback else None)
             if why is None:
                 n = session.turn
@@ -332,9 +346,7 @@ class GroupSimApp(App[None]):
                     timeout=10,
                     markup=False,
                 )
-        elif kind == "LibraryScreen":
-            from simulator.tui.screens.library import LibraryScreen
-
+        elif isinstance(screen, LibraryScreen):
             self.switch_screen(LibraryScreen(self.found))
             self.notify(f"Reloaded {name}.", timeout=3, markup=False)
         else:
@@ -360,9 +372,9 @@ def make_app(
         found: the scenarios to offer (from `simulator.authoring.library.resolve`); with
             exactly one playable scenario the app opens on its briefing.
         seed: a fixed seed for chance branches; None picks a new one for every run.
-        observe: called as `observe(scenario, trainee, mode, seed, time_limits)` when a run starts;
+        observe: called as `observe(scenario, settings, seed)` when a run starts;
             returns an object with any of `on_step`, `on_rewind`, `on_finish`,
-            `on_reflections`, `on_abandon` (see `simulator.tui.run.Observer`). For records.
+            `on_reflections`, `on_abandon` (see `simulator.play.run.Observer`). For records.
         export_dir: where the debrief's exports go (default ./groupsim-exports).
         cursor_blink: False in tests, so snapshots are stable.
         delta_seconds: how long a change (+8 / −12) stays beside its bar.

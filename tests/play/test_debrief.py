@@ -1,5 +1,5 @@
-"""The TUI's pure parts: what was on offer (engine.review), the debrief data and exports,
-the text chart, the run and its observer. No terminal needed."""
+"""The play layer: what was on offer (engine.history), the debrief data and exports,
+the run, its settings and its observer. No terminal needed."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from simulator.play.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "fixtures" / "valid" / "tiny.yaml"
-CIRCLE = Path(__file__).resolve().parent / "fixtures" / "circle.yaml"
+CIRCLE = ROOT / "tests" / "tui" / "fixtures" / "circle.yaml"
 
 
 @pytest.fixture
@@ -30,12 +32,12 @@ def tiny():
     return load(TINY)
 
 
-# -- engine.review.offered ------------------------------------------------------------
+# -- engine.history.offered ------------------------------------------------------------
 
 
 def test_offered_matches_what_was_on_offer_at_each_decision(tiny):
     from simulator.engine import Session
-    from simulator.engine.review import offered, recommended
+    from simulator.engine.history import offered, recommended
 
     live = Session(tiny, seed=0)
     seen = []
@@ -50,7 +52,7 @@ def test_offered_matches_what_was_on_offer_at_each_decision(tiny):
 
 def test_offered_replays_time_outs_and_chance(tiny):
     from simulator.engine import Session
-    from simulator.engine.review import offered
+    from simulator.engine.history import offered
 
     for seed in range(6):
         s = Session(tiny, seed=seed)
@@ -67,7 +69,7 @@ def test_offered_replays_time_outs_and_chance(tiny):
 
 def test_offered_is_empty_before_any_decision(tiny):
     from simulator.engine import Session
-    from simulator.engine.review import offered
+    from simulator.engine.history import offered
 
     assert offered(Session(tiny)) == ()
 
@@ -85,7 +87,7 @@ def _played(circle, picks=(2, 1)):
 
 
 def test_review_names_the_recommended_choice_when_another_was_taken(circle):
-    from simulator.tui.report import review
+    from simulator.play.debrief import debrief_items as review
 
     first, second = review(_played(circle))
     assert first.rating == "risky" and first.where == "Late [again]"
@@ -97,7 +99,7 @@ def test_review_names_the_recommended_choice_when_another_was_taken(circle):
 
 
 def test_series_has_the_start_and_every_decision(circle):
-    from simulator.tui.report import series
+    from simulator.play.debrief import series
 
     data = series(_played(circle))
     assert data["trust"] == [50, 46, 51]
@@ -106,11 +108,11 @@ def test_series_has_the_start_and_every_decision(circle):
 
 
 def test_markdown_and_json_exports(circle, tmp_path):
-    from simulator.tui.report import to_json, to_markdown, write_exports
+    from simulator.play.export import to_json, to_markdown, write_exports
 
     s = _played(circle)
     texts = {"reaction": "Uneasy [b]at first[/b]", "plus": "The pause.", "question-1": "Annoyance."}
-    md = to_markdown(s, mode="assessment", trainee="Zoë", reflections=texts)
+    md = to_markdown(s, Settings("assessment", "Zoë"), reflections=texts)
     assert md.startswith("# The Circle [Snapshot]\n")
     assert "Trainee: Zoë" in md and "Mode: assessment" in md
     assert "**Kwame:** Don't look at me like that. The bus [b]never[/b] comes." in md
@@ -120,7 +122,7 @@ def test_markdown_and_json_exports(circle, tmp_path):
     assert "   - Recommended here: Welcome him, say buses are maddening, and offer a quick recap." in md
     assert "   - Changes: Trust −4, Kwame −12" in md
     assert "| Trust | 50 | 46 | 51 |" in md
-    data = to_json(s, mode="assessment", trainee="Zoë", reflections=texts)
+    data = to_json(s, Settings("assessment", "Zoë"), reflections=texts)
     assert data["ending"]["state"] == "warm" and data["ending"]["outcome"] == "strong"
     assert [d["rating"] for d in data["decisions"]] == ["risky", "recommended"]
     assert data["decisions"][0]["changes"] == {"Trust": -4, "Kwame": -12}
@@ -129,8 +131,8 @@ def test_markdown_and_json_exports(circle, tmp_path):
     json.dumps(data)  # JSON-ready
 
     now = datetime(2026, 1, 2, 3, 4, 5)
-    md1, js1 = write_exports(s, tmp_path / "out", mode="practice", now=now)
-    md2, js2 = write_exports(s, tmp_path / "out", mode="practice", now=now)
+    md1, js1 = write_exports(s, tmp_path / "out", Settings(), now=now)
+    md2, js2 = write_exports(s, tmp_path / "out", Settings(), now=now)
     assert md1.name == "circle-20260102-030405.md" and js1.name == "circle-20260102-030405.json"
     assert md2.name == "circle-20260102-030405-2.md"  # never overwrites
     assert json.loads(js1.read_text(encoding="utf-8"))["mode"] == "practice"
@@ -138,11 +140,11 @@ def test_markdown_and_json_exports(circle, tmp_path):
 
 def test_export_of_an_unfinished_run(circle):
     from simulator.engine import Session
-    from simulator.tui.report import to_json, to_markdown
+    from simulator.play.export import to_json, to_markdown
 
     s = Session(circle)
-    assert "The scenario was not finished." in to_markdown(s, mode="practice")
-    assert to_json(s, mode="practice")["ending"] is None
+    assert "The scenario was not finished." in to_markdown(s, Settings("practice"))
+    assert to_json(s, Settings("practice"))["ending"] is None
 
 
 # -- Markdown escaping ---------------------------------------------------------------------
@@ -257,7 +259,7 @@ class Placeholders:
 @pytest.mark.parametrize("context", CONTEXTS)
 @pytest.mark.parametrize("text", HARD)
 def test_escaped_text_renders_as_written_in_every_place_the_export_puts_it(text, context):
-    from simulator.tui.report import escape_markdown
+    from simulator.play.export import escape_markdown
 
     held = Placeholders()
     assert held.problems(context.format(escape_markdown(text)), context.format(held(text))) == []
@@ -265,7 +267,7 @@ def test_escaped_text_renders_as_written_in_every_place_the_export_puts_it(text,
 
 @pytest.mark.parametrize("text", MULTI + ["\n".join(HARD)])
 def test_escaped_lines_stay_lines_and_render_as_written(text):
-    from simulator.tui.report import escape_markdown
+    from simulator.play.export import escape_markdown
 
     held = Placeholders()
     escaped = escape_markdown(text)
@@ -298,7 +300,7 @@ def test_escaped_lines_stay_lines_and_render_as_written(text):
     ],
 )
 def test_escape_markdown_hard_cases(text, escaped):
-    from simulator.tui.report import escape_markdown
+    from simulator.play.export import escape_markdown
 
     assert escape_markdown(text) == escaped
 
@@ -315,7 +317,7 @@ def test_escape_markdown_hard_cases(text, escaped):
     ],
 )
 def test_escape_markdown_leaves_plain_prose_alone(text):
-    from simulator.tui.report import escape_markdown
+    from simulator.play.export import escape_markdown
 
     assert escape_markdown(text) == text
 
@@ -357,7 +359,7 @@ def test_markdown_export_shows_every_text_as_written(picks, tmp_path):
 
     from simulator.authoring.loader import load_text
     from simulator.engine import Session
-    from simulator.tui.report import to_json, to_markdown
+    from simulator.play.export import to_json, to_markdown
 
     data = yaml.safe_load(CIRCLE.read_text(encoding="utf-8"))
     held = Placeholders()
@@ -372,71 +374,40 @@ def test_markdown_export_shows_every_text_as_written(picks, tmp_path):
         runs.append((s, fill("Zoë *the* <b>trainee</b>  "), texts))
     (nasty, trainee, texts), (placeheld, held_trainee, held_texts) = runs
     assert nasty.finished
-    md = to_markdown(nasty, mode="practice", trainee=trainee, reflections=texts)
-    want = to_markdown(placeheld, mode="practice", trainee=held_trainee, reflections=held_texts)
+    md = to_markdown(nasty, Settings("practice", trainee), reflections=texts)
+    want = to_markdown(placeheld, Settings("practice", held_trainee), reflections=held_texts)
     assert held.problems(md, want) == []
     assert len(held.lines) > 60  # every text made it into the comparison
     # The JSON keeps the exact text.
-    exact = to_json(nasty, mode="practice", trainee=trainee, reflections=texts)
+    exact = to_json(nasty, Settings("practice", trainee), reflections=texts)
     assert exact["trainee"] == trainee and exact["reflections"] == texts
     assert exact["scenario"]["title"] == nasty.scenario.title == MULTI[0]
 
 
 def test_the_rendering_check_catches_unescaped_text(circle, monkeypatch):
     """Without the escaping, the end-to-end check above fails: it is not vacuous."""
-    import simulator.tui.report as report
+    import simulator.play.export as report
 
     monkeypatch.setattr(report, "escape_markdown", lambda text: text)
     held = Placeholders()
     s = _played(circle)
     texts = {"reaction": "\n".join(HARD), "plus": "See [a link](https://example.com), <b>bold</b>"}
-    md = report.to_markdown(s, mode="practice", trainee="*Zoë*", reflections=texts)
+    md = report.to_markdown(s, Settings("practice", "*Zoë*"), reflections=texts)
     placeheld = {k: held(v) for k, v in texts.items()}
-    want = report.to_markdown(s, mode="practice", trainee=held("*Zoë*"), reflections=placeheld)
+    want = report.to_markdown(s, Settings("practice", held("*Zoë*")), reflections=placeheld)
     assert len(held.problems(md, want)) == 2  # both the elements and the text differ
     assert {"<a", "<b", "<code", "<em", "<h6", "<pre"} <= set(_render(md)[0]) - set(_render(want)[0])
-
-
-# -- plot ---------------------------------------------------------------------------------
-
-
-def test_plot_has_labelled_axes_and_every_point():
-    from simulator.tui.plot import Series, legend, plot, to_text
-
-    series = [Series("Trust", (50, 60, 40)), Series("Cohesion", (50, 50, 100))]
-    rows = plot(series, 0, 100, height=11, step=4)
-    text = to_text(rows)
-    lines = text.splitlines()
-    assert lines[0].startswith("100 ┤") and lines[10].startswith("  0 ┤") and lines[5].startswith(" 50 ┤")
-    assert "└" in lines[11] and lines[11].count("┬") == 3
-    assert lines[12].split() == ["S", "1", "2"]
-    assert lines[13].strip() == "decision (S = start)"
-    # Both series start at 50: drawn side by side ("dodged"), neither hides the other.
-    assert "●■" in lines[5]
-    assert text.count("●") == 3 and text.count("■") == 3
-    assert lines[0].count("■") == 1  # cohesion reaches 100
-    cells = [c for row in rows for c in row]
-    assert {i for _, i in cells if i is not None} == {0, 1}
-    assert "".join(t for t, _ in legend(series)) == "● Trust 40   ■ Cohesion 100"
-
-
-def test_plot_clamps_and_copes_with_one_point():
-    from simulator.tui.plot import Series, plot, to_text
-
-    text = to_text(plot([Series("X", (150,))], 0, 100, height=5))
-    assert text.splitlines()[0] == "100 ┤●"
-    assert to_text(plot([], 0, 100))  # no series: just the axes
 
 
 # -- run and observer -----------------------------------------------------------------------
 
 
 def test_run_tells_the_observer_and_survives_its_failures(circle):
-    from simulator.tui.run import Run, Settings
+    from simulator.play.run import Observer, Run
 
     calls = []
 
-    class Flaky:
+    class Flaky(Observer):
         def on_step(self, session, step, elapsed_ms):
             calls.append(("step", step.turn, elapsed_ms))
             raise RuntimeError("disk full")
@@ -462,7 +433,7 @@ def test_run_tells_the_observer_and_survives_its_failures(circle):
 
 
 def test_settings_follow_the_mode():
-    from simulator.tui.run import Settings
+    from simulator.play.settings import Settings
 
     practice, timed, assessment = Settings(), Settings(timed=True), Settings(mode="assessment")
     assert practice.feedback_now and practice.rewind_allowed and not practice.time_limits
@@ -471,7 +442,7 @@ def test_settings_follow_the_mode():
 
 
 def test_stopwatch_leaves_out_paused_time():
-    from simulator.tui.run import Stopwatch
+    from simulator.play.run import Stopwatch
 
     now = [10.0]
     watch = Stopwatch(lambda: now[0])
@@ -495,8 +466,9 @@ def _loaded(code: str) -> set[str]:
     return {m for m in out.stdout.strip().split(",") if m}
 
 
-def test_pure_tui_modules_do_not_import_textual():
-    assert "textual" not in _loaded("import simulator.tui.report, simulator.tui.plot, simulator.tui.run")
+def test_the_play_layer_and_the_text_chart_import_neither_textual_nor_yaml():
+    modules = "simulator.play.settings, simulator.play.run, simulator.play.debrief, simulator.play.export"
+    assert _loaded(f"import {modules}, simulator.play.replay, simulator.tui.plot") == set()
 
 
 def test_play_help_does_not_import_textual():
@@ -519,7 +491,7 @@ def test_a_reflection_keeps_its_line_breaks_when_rendered():
     # line still starts a new paragraph; nothing else is added to the text.
     from markdown_it import MarkdownIt
 
-    from simulator.tui.report import _quote
+    from simulator.play.export import _quote
 
     text = "I froze at first.\nThen I named it *out loud*.\n\nNext time: sooner.\\"
     html = MarkdownIt("commonmark").render(_quote(text))

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from simulator.engine import Session, SessionError
+from simulator.play.settings import Settings
 from simulator.records import Recorder, RecordsError, RunRecorder, ScenarioChanged
 
 
@@ -172,7 +173,7 @@ def test_bad_mode(rec, tiny):
 
 
 def test_run_recorder_callbacks(rec, tiny):
-    run = RunRecorder.start(rec, tiny, "Cy", "assessment", 2)
+    run = RunRecorder.start(rec, tiny, Settings("assessment", "Cy"), 2)
     session = Session(tiny, 2)
     for n in (1, 1):
         run.on_step(session, session.choose(n), 10)

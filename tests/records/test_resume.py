@@ -9,6 +9,7 @@ import pytest
 
 from simulator.authoring.loader import load
 from simulator.engine import Session
+from simulator.play.settings import Settings
 from simulator.records import Recorder, RecordsError, RunRecorder, ScenarioChanged
 from simulator.records import resume as rs
 
@@ -26,7 +27,7 @@ def interrupt(tmp_path, scenario_path, picks=(1,)):
     scenario = load(scenario_path)
     rec = Recorder(tmp_path / "r.db")
     make = RunRecorder.factory(rec)
-    run = make(scenario, "Ann", "practice", 4)
+    run = make(scenario, Settings("practice", "Ann"), 4)
     session = Session(scenario, 4)
     for n in picks:
         run.on_step(session, session.choose(n), 50)
@@ -100,13 +101,13 @@ def test_a_resumed_practice_run_keeps_its_time_limits(tmp_path, copy, monkeypatc
     scenario = load(copy)
     rec = Recorder(tmp_path / "r.db")
     make = RunRecorder.factory(rec)
-    timed = make(scenario, "Ann", "practice", 4, True)
-    plain = make(scenario, "Bo", "practice", 5, False)
+    timed = make(scenario, Settings("practice", "Ann", timed=True), 4)
+    plain = make(scenario, Settings("practice", "Bo"), 5)
     for run in (timed, plain):
         session = Session(scenario, run.run_id)
         run.on_step(session, session.choose(1), 50)
     assert rec.run(timed.run_id).time_limits and not rec.run(plain.run_id).time_limits
-    assert rec.run(make(scenario, "Cy", "assessment", 6).run_id).time_limits  # always, in assessment
+    assert rec.run(make(scenario, Settings("assessment", "Cy"), 6).run_id).time_limits  # always, in assessment
     rec.abandon_run(rec.unfinished_runs(trainee="Cy")[0].id)
     found = [load_file(copy)]
     for run, expected in ((timed, True), (plain, False)):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from simulator.play.run import Observer
+
 _spec = importlib.util.spec_from_file_location("tui_helpers", Path(__file__).with_name("helpers.py"))
 h = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(h)  # type: ignore[union-attr]
@@ -102,7 +104,7 @@ async def test_reflections_are_recorded_while_the_trainee_is_still_writing(tmp_p
 
 @h.asynctest
 async def test_a_recorder_that_fails_is_reported_once_and_the_words_stay(tmp_path):
-    class Failing:
+    class Failing(Observer):
         def on_reflections(self, texts):
             raise OSError("disk full")
 
@@ -159,11 +161,12 @@ async def test_export_in_a_browser_sends_both_files_and_writes_nothing_on_the_se
     assert title == "When a Secret Leaves the Room" and f"# {title}" in markdown
     assert "It went better than I feared" in markdown
     # The same content a terminal's Export writes to its files.
-    from simulator.tui.report import to_json, to_markdown
+    from simulator.play.export import to_json, to_markdown
+    from simulator.play.settings import Settings
 
     said = {"reaction": "It went better than I feared"}
-    assert markdown == to_markdown(session, mode="practice", trainee="Ada", reflections=said)
-    assert data == json.loads(json.dumps(to_json(session, mode="practice", trainee="Ada", reflections=said)))
+    assert markdown == to_markdown(session, Settings("practice", "Ada"), reflections=said)
+    assert data == json.loads(json.dumps(to_json(session, Settings("practice", "Ada"), reflections=said)))
     assert data["trainee"] == "Ada" and data["ending"]["state"] == "agreement-remade"
     assert data["reflections"] == {"reaction": "It went better than I feared"}
     assert all(s.get("open_method", "download") == "download" for s in sent)
@@ -180,7 +183,7 @@ async def test_typing_without_a_pause_is_still_saved_now_and_then(tmp_path, monk
     monkeypatch.setattr(debrief, "SAVE_WITHIN_S", 0.4)  # stands for ten seconds of steady typing
     seen: list[dict[str, str]] = []
 
-    class Listening:
+    class Listening(Observer):
         def on_reflections(self, texts):
             seen.append(dict(texts))
 

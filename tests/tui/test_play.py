@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from simulator.play.run import Observer
+
 _spec = importlib.util.spec_from_file_location("tui_helpers", Path(__file__).with_name("helpers.py"))
 h = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(h)  # type: ignore[union-attr]
@@ -15,11 +17,11 @@ _spec.loader.exec_module(h)  # type: ignore[union-attr]
 pytestmark = pytest.mark.skipif(not h.BREACH.exists(), reason="the confidentiality-breach scenario is not there yet")
 
 
-class Recorder:
+class Recorder(Observer):
     """A stand-in for the records' recorder: remembers what it was told."""
 
-    def __init__(self, scenario, trainee, mode, seed, time_limits):
-        self.started = (scenario.id, trainee, mode, seed, time_limits)
+    def __init__(self, scenario, settings, seed):
+        self.started = (scenario.id, settings.trainee, settings.mode, seed, settings.time_limits)
         self.steps: list[tuple[int, int | None, int | None]] = []
         self.rewinds = 0
         self.finished = None

@@ -259,7 +259,8 @@ def test_watch_needs_a_file(target, says, capsys, monkeypatch):
 def test_replay_is_pure_and_says_why_it_stops():
     from simulator.authoring.loader import load_text
     from simulator.engine.session import Session
-    from simulator.tui.watch import FileWatch, replay
+    from simulator.play.replay import replay
+    from simulator.tui.watch import FileWatch
 
     text = h.TINY.read_text(encoding="utf-8")
     old_scenario, _ = load_text(text, "tiny.yaml")

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, RadioSet, Static
 
 from simulator.engine.model import Scenario
-from simulator.tui.run import Settings
+from simulator.play.settings import Settings
 from simulator.tui.widgets.toggles import Check, Radio
 
 HEADING = "bold $text-accent"

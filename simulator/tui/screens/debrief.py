@@ -22,13 +22,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Footer, Static, TextArea
 
+from simulator.play.debrief import REFLECTION_PROMPTS, debrief_items, question_key, series, signed
+from simulator.play.export import write_exports
+from simulator.play.run import Run
 from simulator.tui.plot import Series
-from simulator.tui.report import REFLECTION_PROMPTS, question_key, review, series, signed, write_exports
-from simulator.tui.run import Run
+from simulator.tui.screens.base import RunScreen
 from simulator.tui.widgets.chart import MeterChart
 from simulator.tui.widgets.feedback import RATING_WORDS
 
@@ -47,7 +48,7 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-class DebriefScreen(Screen[None]):
+class DebriefScreen(RunScreen):
     """Look back on a finished (or abandoned) run."""
 
     BINDINGS = [Binding("ctrl+s", "export", "Export")]
@@ -92,7 +93,7 @@ class DebriefScreen(Screen[None]):
             yield TextArea(id="reaction", classes="reflection")
             # Description and analysis: the decisions
             yield Static(Content("Your decisions"), classes="section-heading")
-            for r in review(s):
+            for r in debrief_items(s):
                 with Vertical(classes="decision", id=f"decision-{r.turn}"):
                     yield Static(Content(f"Decision {r.turn} · {r.where}"), classes="decision-where")
                     with Horizontal(classes="decision-head"):
@@ -235,9 +236,7 @@ class DebriefScreen(Screen[None]):
         s = self.run.session
         texts = self.reflections()
         try:
-            md, js = write_exports(
-                s, self.export_dir, mode=self.run.settings.mode, trainee=self.run.settings.trainee, reflections=texts
-            )
+            md, js = write_exports(s, self.export_dir, self.run.settings, reflections=texts)
         except OSError as exc:
             self.notify(f"Could not export to {self.export_dir}: {exc.strerror or exc}", severity="error", timeout=10)
             return
@@ -256,13 +255,7 @@ class DebriefScreen(Screen[None]):
         s = self.run.session
         try:
             with tempfile.TemporaryDirectory(prefix="groupsim-export-") as folder:
-                paths = write_exports(
-                    s,
-                    Path(folder),
-                    mode=self.run.settings.mode,
-                    trainee=self.run.settings.trainee,
-                    reflections=self.reflections(),
-                )
+                paths = write_exports(s, Path(folder), self.run.settings, reflections=self.reflections())
                 files = [(p.name, p.read_text(encoding="utf-8")) for p in paths]
         except OSError as exc:
             self.notify(f"Could not make the export files: {exc.strerror or exc}", severity="error", timeout=10)

@@ -12,13 +12,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import ScreenResume, ScreenSuspend
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Footer, Static
 
 from simulator.engine.session import Step
 from simulator.engine.transcript import transcript
-from simulator.tui.run import Run, Stopwatch
+from simulator.play.run import Run, Stopwatch
+from simulator.tui.screens.base import RunScreen
 from simulator.tui.widgets.choices import ChoiceList
 from simulator.tui.widgets.countdown import Countdown
 from simulator.tui.widgets.feedback import FeedbackPanel
@@ -26,7 +26,7 @@ from simulator.tui.widgets.group import Gauge, GroupPanel
 from simulator.tui.widgets.room import MEMBER_COLOURS, RoomLog
 
 
-class SessionScreen(Screen[None]):
+class SessionScreen(RunScreen):
     """One run of a scenario, from its opening to its ending."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
@@ -244,16 +244,10 @@ class SessionScreen(Screen[None]):
 
     def action_export(self) -> None:
         """Export the run so far (the debrief exports the finished run with reflections)."""
-        from simulator.tui.report import write_exports
+        from simulator.play.export import write_exports
 
-        settings = self.run.settings
         try:
-            md, js = write_exports(
-                self.run.session,
-                self.app.export_dir,
-                mode=settings.mode,
-                trainee=settings.trainee,  # type: ignore[attr-defined]
-            )
+            md, js = write_exports(self.run.session, self.app.export_dir, self.run.settings)  # type: ignore[attr-defined]
         except OSError as exc:
             self.notify(f"Could not export: {exc.strerror or exc}", severity="error", timeout=10)
             return

@@ -11,7 +11,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from simulator.tui.report import signed
+from simulator.play.debrief import signed
 
 
 @dataclass(frozen=True, slots=True)
