@@ -9,13 +9,59 @@ a global random generator, so the same seed and choices always give the same run
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from simulator.engine.model import Choice, Ending, Scenario, State
 
 JSON_VERSION = 1
+"""The saved-session format this engine writes (`to_json`'s "version")."""
+JSON_MIN_VERSION = 1
+"""The oldest reader that can read what this engine writes (`to_json`'s "min_version").
+
+Raise `JSON_VERSION` for any change to the format. A change that older readers can
+still read as before (a new key they may ignore) leaves `JSON_MIN_VERSION` alone; a
+change they would misread raises it to the new version. Either way, add to
+`MIGRATIONS` how a session saved in the previous version becomes one of this version,
+so unfinished runs saved before the change resume after it."""
+
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+MIGRATIONS: dict[int, Migration] = {}
+"""Version -> the function that turns a saved session of the version before into this one."""
+
+
+def upgrade(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A saved session brought to this engine's format version.
+
+    Older versions are migrated step by step; a newer one is read as it is when its
+    "min_version" says this engine can read it.
+
+    Raises:
+        SessionError: it was saved by a newer groupsim that this one cannot read, or
+            its version is missing or not a number.
+    """
+    version = data.get("version")
+    least = data.get("min_version", version)
+    if not isinstance(version, int) or not isinstance(least, int) or isinstance(version, bool):
+        raise SessionError(f"saved session has no readable format version ({version!r})")
+    if least > JSON_VERSION:
+        raise SessionError(
+            f"saved session is in format {version}, which needs groupsim's session format {least} or newer "
+            f"(this groupsim reads up to {JSON_VERSION}); upgrade groupsim to continue it"
+        )
+    out = dict(data)
+    while version < JSON_VERSION:
+        version += 1
+        if version not in MIGRATIONS:
+            raise SessionError(
+                f"saved session is in format {version - 1}, and this groupsim cannot bring it up to date"
+            )
+        out = MIGRATIONS[version](out)
+        out["version"] = version
+    return out
+
+
 MAX_ROUTE = 1000  # `next` hops without a decision; the loader rejects loops, this guards code-built scenarios
 
 
@@ -321,6 +367,7 @@ class Session:
         """The whole session as JSON-ready data."""
         return {
             "version": JSON_VERSION,
+            "min_version": JSON_MIN_VERSION,
             "scenario": self.scenario.id,
             "digest": self.scenario.digest,
             "seed": self.seed,
@@ -342,10 +389,7 @@ class Session:
             SessionError: the data is not a session of this scenario.
         """
         try:
-            if data.get("version") != JSON_VERSION:
-                raise SessionError(
-                    f"saved session has version {data.get('version')!r}; this groupsim reads {JSON_VERSION}"
-                )
+            data = upgrade(data)
             if data["scenario"] != scenario.id:
                 raise SessionError(f"saved session is of scenario '{data['scenario']}', not '{scenario.id}'")
             if data["state"] not in scenario.states:
