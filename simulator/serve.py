@@ -41,7 +41,7 @@ def is_loopback(host: str) -> bool:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except OSError:
         return False
-    return bool(infos) and all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
+    return bool(infos) and all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_loopback for info in infos)
 
 
 def url_for(host: str, port: int) -> str:
@@ -139,7 +139,7 @@ def make_server(command: str, host: str, port: int, *, public_url: str | None = 
     loopback = is_loopback(host)
     fixed = public_url.rstrip("/") if public_url else None
 
-    class GroupsimServer(Server):  # type: ignore[misc]
+    class GroupsimServer(Server):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.tabs: set[web.WebSocketResponse] = set()
@@ -188,7 +188,7 @@ def make_server(command: str, host: str, port: int, *, public_url: str | None = 
                 "application": {"name": self.title},
             }
 
-        async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
             """textual-serve's handler, plus the refusals above, and the tab's process
             waited for (killed after a grace period) rather than left to exit on its own."""
             if reason := self._refusal(request):
@@ -196,11 +196,15 @@ def make_server(command: str, host: str, port: int, *, public_url: str | None = 
             websocket = web.WebSocketResponse(heartbeat=15)
             await websocket.prepare(request)
             self.tabs.add(websocket)
+
+            async def close() -> None:
+                await websocket.close()
+
             service = AppService(
                 self.command,
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
-                close=websocket.close,
+                close=close,
                 download_manager=self.download_manager,
                 debug=self.debug,
             )

@@ -13,7 +13,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -34,7 +34,9 @@ from simulator.engine.model import (
     Line,
     Member,
     Meter,
+    Outcome,
     Pos,
+    Rating,
     Scenario,
     ScenarioTest,
     State,
@@ -55,7 +57,7 @@ def _resolve(kind: type) -> str:
 try:  # libyaml's C parser is several times faster; the pure one is the fallback.
     from yaml._yaml import CParser as _Parser
 
-    class _Loader(_Parser, BaseResolver):  # type: ignore[misc]
+    class _Loader(_Parser, BaseResolver):
         def __init__(self, stream: str) -> None:
             _Parser.__init__(self, stream)
             BaseResolver.__init__(self)
@@ -489,7 +491,7 @@ class _Reader:
             if start is not None and low is not None and high is not None and not low <= start <= high:
                 self.error(m["start"][1], f"{where} starts at {start}, outside its range {low} to {high}")
                 continue
-            if None in (label, start, low, high):
+            if label is None or start is None or low is None or high is None:
                 continue
             out[knode.value] = Meter(knode.value, label, start, low, high, help_ or "", self.pos(knode))
             self.broken.discard(knode.value)
@@ -684,12 +686,12 @@ class _Reader:
                 if c is not None:
                     comps.append(c)
         when = self.condition(m["when"][1], f"'when' of {where}") if "when" in m else None
-        if len(self.diags) > before or None in (text, rating, feedback, goto):
+        if len(self.diags) > before or text is None or rating is None or feedback is None or goto is None:
             return None
         return Choice(
             number=number,
             text=text,
-            rating=rating,
+            rating=cast(Rating, rating),
             feedback=feedback,
             goto=goto,
             effects=effects,
@@ -784,7 +786,7 @@ class _Reader:
         debrief = self.text(m["debrief"][1], f"the debrief of {where}", required=False) if "debrief" in m else ""
         if outcome is None or title is None:
             return None
-        return Ending(outcome, title, debrief or "", self.pos(node))
+        return Ending(cast(Outcome, outcome), title, debrief or "", self.pos(node))
 
     def check_route_loops(self, states: dict[str, State]) -> None:
         """States that only route on must not form a loop: it would never stop."""
@@ -831,7 +833,7 @@ class _Reader:
             if not kinds:
                 self.error(item, f"{where} needs 'choose' (a path to play), 'reachable' or 'unreachable'")
                 continue
-            choose = None
+            choose: list[int | str] | None = None
             if "choose" in m:
                 choose = []
                 for n in self.seq(m["choose"][1], f"'choose' of {where}") or []:
@@ -842,7 +844,7 @@ class _Reader:
                         if v is not None:
                             choose.append(v)
             elif "expect" in m or "seed" in m:
-                self.error(m.get("expect", m.get("seed"))[0], f"'expect' and 'seed' belong with 'choose' in {where}")
+                self.error((m.get("expect") or m["seed"])[0], f"'expect' and 'seed' belong with 'choose' in {where}")
             seed = self.integer(m["seed"][1], f"the seed of {where}", 0) if "seed" in m else 0
             reach = (
                 tuple(

@@ -73,7 +73,7 @@ class ScenarioTestItem(pytest.Item):
         if not result.passed:
             raise ScenarioFailed(describe(result))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:  # type: ignore[override]
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioFailed):
             where = f"{self.path}:{self.test.pos.line}" if self.test.pos.line else str(self.path)
             return "\n".join(
@@ -95,7 +95,7 @@ class LoadItem(pytest.Item):
     def runtest(self) -> None:
         raise ScenarioFailed(self.errors)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:  # type: ignore[override]
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioFailed):
             return "\n".join(["the scenario does not load:", *("  " + x for x in excinfo.value.lines)])
         return str(super().repr_failure(excinfo))

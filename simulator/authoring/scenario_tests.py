@@ -95,18 +95,19 @@ def _play(s: Scenario, t: ScenarioTest, problems: list[str]) -> tuple[str, ...]:
         if sess.finished:
             problems.append(f"ending: expected none (the path should stop before an ending), got '{sess.state.id}'")
     elif not sess.finished:
-        on_offer = ", ".join(str(c.number) for c in sess.choices()) or "nothing"
+        numbers = ", ".join(str(c.number) for c in sess.choices()) or "nothing"
         problems.append(
             f"ending: expected {_q(e) if e else 'an ending'}, but the path stops at decision '{sess.state.id}' "
-            f"after {sess.turn} decision(s) (on offer there: {on_offer}); add choices, or expect 'ending: none'"
+            f"after {sess.turn} decision(s) (on offer there: {numbers}); add choices, or expect 'ending: none'"
         )
     elif e is not None and sess.state.id != e:
         problems.append(f"ending: expected '{e}', got '{sess.state.id}' ({sess.state.ending.outcome})")  # type: ignore[union-attr]
     if t.outcome is not None:
-        got = sess.ending.outcome if sess.ending is not None else "no ending"
-        if got != t.outcome:
+        outcome = sess.ending.outcome if sess.ending is not None else "no ending"
+        if outcome != t.outcome:
             problems.append(
-                f"outcome: expected {t.outcome}, got {got}" + (f" (ending '{sess.state.id}')" if sess.ending else "")
+                f"outcome: expected {t.outcome}, got {outcome}"
+                + (f" (ending '{sess.state.id}')" if sess.ending else "")
             )
     values = sess.values
     for x in t.values:
@@ -114,9 +115,9 @@ def _play(s: Scenario, t: ScenarioTest, problems: list[str]) -> tuple[str, ...]:
             kind = "member" if x.name in s.members else "meter"
             problems.append(f"{kind} {x.name}: expected {x.describe()}, got {values[x.name]}")
     for x in t.flags:
-        got = x.name in sess.flags
-        if not x.holds(got):
-            problems.append(f"flag {x.name}: expected {str(x.value).lower()}, got {str(got).lower()}")
+        has = x.name in sess.flags
+        if not x.holds(has):
+            problems.append(f"flag {x.name}: expected {str(x.value).lower()}, got {str(has).lower()}")
     visited = sess.visited
     for sid in t.visited:
         if sid not in visited:

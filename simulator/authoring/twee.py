@@ -935,7 +935,8 @@ class _Importer:
                     f"the links of passage '{p.name}' differ from the branches in its metadata; the branches decide where it goes",
                 )
         elif links:
-            metas = g.get("choices") if isinstance(g.get("choices"), list) else []
+            given = g.get("choices")
+            metas = given if isinstance(given, list) else []
             if metas and len(metas) != len(links):
                 self.msgs.at(
                     "warning",

@@ -159,7 +159,7 @@ def table(rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:  #
     return out
 
 
-def _path_line(scenario, label: str, p) -> str:  # type: ignore[no-untyped-def]
+def _path_line(scenario, label: str, p) -> str:
     if p is None:
         return f"{label}:\tno path reaches an ending"
     end = scenario.states[p.ending].ending
@@ -169,7 +169,7 @@ def _path_line(scenario, label: str, p) -> str:  # type: ignore[no-untyped-def]
     return f"{label} (score {p.score}):\t{how} → {p.ending} ({end.outcome})"
 
 
-def render(scenario, a) -> str:  # type: ignore[no-untyped-def]
+def render(scenario, a) -> str:
     """The report as plain, aligned text."""
     out: list[str] = [f"{scenario.title} ({scenario.id})"]
     if a.mode == "exact":
@@ -263,7 +263,7 @@ def render(scenario, a) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(out)
 
 
-def _path_json(p) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
+def _path_json(p) -> dict[str, Any] | None:
     if p is None:
         return None
     return {
@@ -277,7 +277,7 @@ def _path_json(p) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
     }
 
 
-def to_json(scenario, a) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def to_json(scenario, a) -> dict[str, Any]:
     """The report as JSON-ready data; exact probabilities also as 'n/d' strings."""
     exact = a.mode == "exact"
     return {

@@ -115,7 +115,7 @@ def _watch_usage(target: str | None) -> str | None:
     return f"--watch follows one scenario file, and '{target}' is not a file{where} ({usage})"
 
 
-def _offer_interrupted(recorder, found):  # type: ignore[no-untyped-def]
+def _offer_interrupted(recorder, found):
     """Offer unfinished runs (of this scenario, or any when playing a folder) at a plain prompt.
 
     Returns the `Run` to continue, or None to start afresh.

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
-def _delete(store, args: argparse.Namespace, prog: str) -> int:  # type: ignore[no-untyped-def]
+def _delete(store, args: argparse.Namespace, prog: str) -> int:
     import contextlib
     import sqlite3
 
@@ -75,7 +75,7 @@ def _delete(store, args: argparse.Namespace, prog: str) -> int:  # type: ignore[
             print("Nothing deleted.")
             return 1
 
-    def delete(conn) -> int:  # type: ignore[no-untyped-def]
+    def delete(conn) -> int:
         # Steps and events first: steps point at the rewind events that took them back.
         ids = "SELECT id FROM runs WHERE trainee = ?"
         conn.execute(f"DELETE FROM steps WHERE run_id IN ({ids})", (name,))

@@ -39,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the run as JSON")
 
 
-def _fmt_changes(scenario, step) -> str:  # type: ignore[no-untyped-def]
+def _fmt_changes(scenario, step) -> str:
     parts = [f"{scenario.label(k)} {step.before[k]} → {step.after[k]} ({d:+d})" for k, d in step.changes.items()]
     return ", ".join(parts) if parts else "no change"
 
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         " ".join(text.split()), width=96, initial_indent=indent, subsequent_indent=indent
     )
 
-    def show(entries) -> None:  # type: ignore[no-untyped-def]
+    def show(entries) -> None:
         for e in entries:
             if e.kind == "title":
                 out.append(f"\n── {e.text} ──")

@@ -73,9 +73,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"{prog}: {problem}", file=sys.stderr)
         return 1
     playable = sum(1 for f in found if f.scenario is not None)
+    only = found[0].scenario if len(found) == 1 else None
     what = (
-        f"'{found[0].scenario.title}'"
-        if len(found) == 1 and playable
+        f"'{only.title}'"
+        if only is not None
         else f"{playable} scenario{'s' if playable != 1 else ''} from {target or 'the shipped library'}"
     )
     print(start_up_message(args.host, args.port, db, f"serving {what}", args.public_url), flush=True)

@@ -18,23 +18,37 @@ author learns of `trust and cohesion` when the file loads, not mid-session.
 from __future__ import annotations
 
 import difflib
+import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 Kind = Literal["number", "flag"]
 RESERVED = frozenset({"and", "or", "not", "true", "false", "turn", "visited", "chose"})
 
 
 class Context(Protocol):
-    """What a condition can see of a session."""
+    """What a condition can see of a session (read only)."""
 
-    values: dict[str, int]
-    flags: set[str] | frozenset[str]
-    visited: set[str] | frozenset[str]
-    chosen: set[tuple[str, int]] | frozenset[tuple[str, int]]
-    turn: int
+    @property
+    def values(self) -> Mapping[str, int]: ...
+    @property
+    def flags(self) -> AbstractSet[str]: ...
+    @property
+    def visited(self) -> AbstractSet[str]: ...
+    @property
+    def chosen(self) -> AbstractSet[tuple[str, int]]: ...
+    @property
+    def turn(self) -> int: ...
+
+
+Fn = Callable[[Context], Any]
+"""A compiled sub-expression: a number (int) or a yes/no (bool), as its node's type says.
+
+The parser builds these as small functions whose inputs are bound as default
+arguments (read as fast locals when a condition is tested on every decision)."""
 
 
 class ConditionError(ValueError):
@@ -125,7 +139,7 @@ class _Node:
 
     __slots__ = ("at", "fn", "type")
 
-    def __init__(self, type: Literal["number", "bool"], fn: Callable[[Context], object], at: int) -> None:
+    def __init__(self, type: Literal["number", "bool"], fn: Fn, at: int) -> None:
         self.type = type
         self.fn = fn
         self.at = at
@@ -193,8 +207,11 @@ class _Parser:
             right = self.and_()
             self.need(left, "bool", "each side of 'or'")
             self.need(right, "bool", "each side of 'or'")
-            lf, rf = left.fn, right.fn
-            left = _Node("bool", lambda c, lf=lf, rf=rf: bool(lf(c)) or bool(rf(c)), left.at)
+
+            def either(c: Context, lf: Fn = left.fn, rf: Fn = right.fn) -> bool:
+                return bool(lf(c)) or bool(rf(c))
+
+            left = _Node("bool", either, left.at)
         return left
 
     def and_(self) -> _Node:
@@ -204,8 +221,11 @@ class _Parser:
             right = self.not_()
             self.need(left, "bool", "each side of 'and'")
             self.need(right, "bool", "each side of 'and'")
-            lf, rf = left.fn, right.fn
-            left = _Node("bool", lambda c, lf=lf, rf=rf: bool(lf(c)) and bool(rf(c)), left.at)
+
+            def both(c: Context, lf: Fn = left.fn, rf: Fn = right.fn) -> bool:
+                return bool(lf(c)) and bool(rf(c))
+
+            left = _Node("bool", both, left.at)
         return left
 
     def not_(self) -> _Node:
@@ -213,17 +233,20 @@ class _Parser:
             at = self.take().at
             inner = self.not_()
             self.need(inner, "bool", "what follows 'not'")
-            f = inner.fn
-            return _Node("bool", lambda c, f=f: not f(c), at)
+
+            def negated(c: Context, f: Fn = inner.fn) -> bool:
+                return not f(c)
+
+            return _Node("bool", negated, at)
         return self.compare()
 
-    _CMP: dict[str, Callable[[object, object], bool]] = {
-        "<": lambda a, b: a < b,  # type: ignore[operator]
-        "<=": lambda a, b: a <= b,  # type: ignore[operator]
-        ">": lambda a, b: a > b,  # type: ignore[operator]
-        ">=": lambda a, b: a >= b,  # type: ignore[operator]
-        "==": lambda a, b: a == b,
-        "!=": lambda a, b: a != b,
+    _CMP: dict[str, Callable[[Any, Any], bool]] = {
+        "<": operator.lt,
+        "<=": operator.le,
+        ">": operator.gt,
+        ">=": operator.ge,
+        "==": operator.eq,
+        "!=": operator.ne,
     }
 
     def compare(self) -> _Node:
@@ -241,8 +264,16 @@ class _Parser:
                 raise ConditionError(
                     "comparisons cannot be chained; join them with 'and' (e.g. 'a < b and b < c')", self.tok.at
                 )
-            cmp, lf, rf = self._CMP[op_tok.text], left.fn, right.fn
-            return _Node("bool", lambda c, cmp=cmp, lf=lf, rf=rf: cmp(lf(c), rf(c)), left.at)
+
+            def compared(
+                c: Context,
+                cmp: Callable[[Any, Any], bool] = self._CMP[op_tok.text],
+                lf: Fn = left.fn,
+                rf: Fn = right.fn,
+            ) -> bool:
+                return cmp(lf(c), rf(c))
+
+            return _Node("bool", compared, left.at)
         return left
 
     def sum_(self) -> _Node:
@@ -252,11 +283,14 @@ class _Parser:
             right = self.unary()
             self.need(left, "number", f"each side of '{op.text}'")
             self.need(right, "number", f"each side of '{op.text}'")
-            lf, rf = left.fn, right.fn
-            if op.text == "+":
-                left = _Node("number", lambda c, lf=lf, rf=rf: lf(c) + rf(c), left.at)  # type: ignore[operator]
-            else:
-                left = _Node("number", lambda c, lf=lf, rf=rf: lf(c) - rf(c), left.at)  # type: ignore[operator]
+
+            def added(c: Context, lf: Fn = left.fn, rf: Fn = right.fn) -> int:
+                return int(lf(c) + rf(c))
+
+            def subtracted(c: Context, lf: Fn = left.fn, rf: Fn = right.fn) -> int:
+                return int(lf(c) - rf(c))
+
+            left = _Node("number", added if op.text == "+" else subtracted, left.at)
         return left
 
     def unary(self) -> _Node:
@@ -264,16 +298,22 @@ class _Parser:
             at = self.take().at
             inner = self.unary()
             self.need(inner, "number", "what follows '-'")
-            f = inner.fn
-            return _Node("number", lambda c, f=f: -f(c), at)  # type: ignore[operator]
+
+            def minus(c: Context, f: Fn = inner.fn) -> int:
+                return -int(f(c))
+
+            return _Node("number", minus, at)
         return self.atom()
 
     def atom(self) -> _Node:
         tok = self.tok
         if tok.kind == "num":
             self.take()
-            n = int(tok.text)
-            return _Node("number", lambda c, n=n: n, tok.at)
+
+            def number(c: Context, n: int = int(tok.text)) -> int:
+                return n
+
+            return _Node("number", number, tok.at)
         if tok.kind == "op" and tok.text == "(":
             self.take()
             node = self.or_()
@@ -285,13 +325,20 @@ class _Parser:
             self.take()
             word = tok.text
             if word in ("true", "false"):
-                b = word == "true"
-                return _Node("bool", lambda c, b=b: b, tok.at)
+
+                def constant(c: Context, b: bool = word == "true") -> bool:
+                    return b
+
+                return _Node("bool", constant, tok.at)
             if word in ("and", "or", "not"):
                 raise ConditionError(f"'{word}' needs something before it", tok.at)
             if word == "turn":
                 self.uses_turn = True
-                return _Node("number", lambda c: c.turn, tok.at)
+
+                def turn(c: Context) -> int:
+                    return c.turn
+
+                return _Node("number", turn, tok.at)
             if word == "visited":
                 return self.call_visited(tok)
             if word == "chose":
@@ -313,9 +360,14 @@ class _Parser:
             hint = f" — did you mean '{close[0]}'?" if close else self._known_hint()
             raise ConditionError(f"unknown name '{word}'{hint}", tok.at)
         self.used.add(word)
-        if kind == "flag":
-            return _Node("bool", lambda c, w=word: w in c.flags, tok.at)
-        return _Node("number", lambda c, w=word: c.values[w], tok.at)
+
+        def flag(c: Context, w: str = word) -> bool:
+            return w in c.flags
+
+        def value(c: Context, w: str = word) -> int:
+            return c.values[w]
+
+        return _Node("bool", flag, tok.at) if kind == "flag" else _Node("number", value, tok.at)
 
     def _known_hint(self) -> str:
         known = sorted(self.names)
@@ -341,7 +393,11 @@ class _Parser:
         sid = self.state_arg()
         self.expect(")", "')'")
         self.visits.add(sid)
-        return _Node("bool", lambda c, s=sid: s in c.visited, tok.at)
+
+        def was_visited(c: Context, s: str = sid) -> bool:
+            return s in c.visited
+
+        return _Node("bool", was_visited, tok.at)
 
     def call_chose(self, tok: _Tok) -> _Node:
         self.expect("(", "'(' after chose")
@@ -360,7 +416,11 @@ class _Parser:
                 raise ConditionError(f"state '{sid}' has choices 1 to {count}; there is no choice {n}", ntok.at)
         self.expect(")", "')'")
         self.choices.add((sid, n))
-        return _Node("bool", lambda c, s=sid, n=n: (s, n) in c.chosen, tok.at)
+
+        def was_chosen(c: Context, key: tuple[str, int] = (sid, n)) -> bool:
+            return key in c.chosen
+
+        return _Node("bool", was_chosen, tok.at)
 
 
 def parse(
@@ -384,10 +444,13 @@ def parse(
         raise ConditionError("a condition must be text", 0)
     p = _Parser(src, names, states, choice_counts)
     node = p.parse()
-    fn = node.fn
+
+    def holds(c: Context, fn: Fn = node.fn) -> bool:
+        return bool(fn(c))
+
     return Condition(
         source=src,
-        _fn=lambda c, fn=fn: bool(fn(c)),
+        _fn=holds,
         names=frozenset(p.used),
         visits=frozenset(p.visits),
         choices=frozenset(p.choices),
@@ -428,4 +491,4 @@ def parse_number(src: str, names: dict[str, Kind]) -> Expression:
     p = _Parser(src, names, None, None)
     node = p.parse("number", "the expression")
     fn = node.fn
-    return Expression(source=src, _fn=fn, names=frozenset(p.used), uses_turn=p.uses_turn)  # type: ignore[arg-type]
+    return Expression(source=src, _fn=fn, names=frozenset(p.used), uses_turn=p.uses_turn)

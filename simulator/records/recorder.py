@@ -149,7 +149,7 @@ class Recorder:
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        limits = Settings(mode, trainee, timed=bool(time_limits)).time_limits  # type: ignore[arg-type]
+        limits = Settings(mode, trainee, timed=bool(time_limits)).time_limits
         start = Session(scenario, seed).to_json()
         now = _now()
 

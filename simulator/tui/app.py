@@ -154,7 +154,7 @@ class GroupSimApp(App[None]):
     def _run_screen_on_top(self) -> bool:
         return isinstance(self.screen, RunScreen)
 
-    def _confirm_leaving(self, then: str, go) -> None:  # type: ignore[no-untyped-def]
+    def _confirm_leaving(self, then: str, go) -> None:
         """Ask before abandoning a run that is under way; `go()` if yes (or nothing to lose).
 
         A run left this way is marked abandoned in the records, so the next start does not

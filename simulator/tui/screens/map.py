@@ -177,7 +177,7 @@ class MapScreen(ModalScreen[None]):
     def _highlighted(self, event: Tree.NodeHighlighted[Entry]) -> None:
         self._show(event.node)
 
-    def _show(self, node) -> None:  # type: ignore[no-untyped-def]
+    def _show(self, node) -> None:
         if node is None or node.data is None:
             return
         tree = self.query_one(MapTree)
