@@ -24,13 +24,13 @@ import gc
 import math
 import operator
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from simulator.engine.conditions import Expression, Kind, parse_number
-from simulator.engine.model import Choice, Effect, Scenario
+from simulator.engine.model import Choice, Effect, Ending, Scenario
 from simulator.engine.session import Session
 
 DEFAULT_BUDGET = 200_000
@@ -45,6 +45,10 @@ Option = int | str
 """A choice number, or `TIMEOUT`."""
 Progress = Callable[[int, int], None]
 """Called now and then with (done, total) during long explorations."""
+_make = tuple.__new__
+"""`_make(SomeNamedTuple, (field, ...))` builds a NamedTuple in C, about twice as fast
+as calling the class; used where one is made per configuration or edge. The fields
+must be given in order: mypy does not check them here."""
 
 
 @dataclass(slots=True)
@@ -97,9 +101,23 @@ def _observed(s: Scenario, extra: Expression | None = None) -> _Observed:
     return _Observed(numbers, flags, frozenset(visits), frozenset(choices), turn, names)
 
 
-Key = tuple  # (state id, observed values, flags, visited, chosen, turn)
-Outcome = tuple
-"""(weight, chances, route, key): the route is taken with probability weight / 100**chances."""
+class _Config(NamedTuple):
+    """A configuration: a state plus everything there that some condition (or the
+    score) can observe. A NamedTuple, as configurations are dict keys by the hundred
+    thousand and hash as fast as plain tuples."""
+
+    state: str
+    values: tuple[int, ...]  # the observed meters and members, in `_Observed.numbers` order
+    flags: frozenset[str]  # the observed flags that are set
+    visited: frozenset[str]  # the states named in `visited(...)` that were entered
+    chosen: frozenset[tuple[str, int]]  # the (state, choice) named in `chose(...)` that were taken
+    turn: int  # 0 throughout when no condition reads it, so that turns do not split configurations
+
+
+Outcome = tuple[int, int, tuple[str, ...], _Config]
+"""(weight, chances, route, configuration): the route is taken with probability
+weight / 100**chances. A plain tuple, unpacked at once wherever it is used: made for
+every way every option can go, a named type would cost more than it tells."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +151,11 @@ class _Space:
                 )
                 for c in st.choices
             )
+        # The states entered as they are, with no routing on and no visit to record: most of them.
+        self.plain = frozenset(sid for sid, st in s.states.items() if not st.next and sid not in obs.visits)
 
-    def ctx(self, key: Key) -> _Ctx:
-        _, values, flags, vis, chosen, turn = key
-        return _Ctx(dict(zip(self.numbers, values)), flags, vis, chosen, turn)
+    def ctx(self, key: _Config) -> _Ctx:
+        return _Ctx(dict(zip(self.numbers, key.values)), key.flags, key.visited, key.chosen, key.turn)
 
     def start(self) -> list[Outcome]:
         init = self.s.initial_values()
@@ -149,14 +168,14 @@ class _Space:
         values: tuple[int, ...],
         flags: frozenset[str],
         visited: frozenset[str],
-        chosen: frozenset,
+        chosen: frozenset[tuple[str, int]],
         turn: int,
     ) -> list[Outcome]:
         """Enter `target` and follow routing, forking on chance; one outcome per way it can go."""
+        if target in self.plain:
+            return [(1, 0, (target,), _make(_Config, (target, values, flags, visited, chosen, turn)))]
         states = self.s.states
         visits = self.obs.visits
-        if not states[target].next and target not in visits:  # the common case: no routing
-            return [(1, 0, (target,), (target, values, flags, visited, chosen, turn))]
         out: list[Outcome] = []
         # Probabilities stay whole numbers over a power of 100, so no Fraction is made here.
         pending: list[tuple[str, frozenset[str], int, int, tuple[str, ...]]] = [(target, visited, 1, 0, ())]
@@ -171,7 +190,7 @@ class _Space:
                 vis = vis | {sid}
             state = states[sid]
             if not state.next:
-                out.append((prob, chances, route, (sid, values, flags, vis, chosen, turn)))
+                out.append((prob, chances, route, _make(_Config, (sid, values, flags, vis, chosen, turn))))
                 continue
             ctx = _Ctx(dict(zip(self.numbers, values)), flags, vis, chosen, turn)
             for b in state.next:
@@ -188,7 +207,7 @@ class _Space:
                     break
         return out
 
-    def moves(self, key: Key) -> tuple[list[Choice], list[tuple[Option, Choice | None, list[Outcome]]]]:
+    def moves(self, key: _Config) -> tuple[list[Choice], list[tuple[Option, Choice | None, list[Outcome]]]]:
         """What is on offer in a decision configuration, and where each option leads."""
         sid, values, flags, vis, chosen, turn = key
         state = self.s.states[sid]
@@ -224,8 +243,8 @@ def reachability(s: Scenario, budget: int = DEFAULT_BUDGET) -> Reachability:
     space = _Space(s, _observed(s))
     reached: set[str] = set()
     offered: set[tuple[str, int]] = set()
-    seen: set[Key] = set()
-    stack: list[Key] = []
+    seen: set[_Config] = set()
+    stack: list[_Config] = []
 
     def push(outcomes: list[Outcome]) -> None:
         for _, _, route, key in outcomes:
@@ -241,10 +260,10 @@ def reachability(s: Scenario, budget: int = DEFAULT_BUDGET) -> Reachability:
             complete = False
             break
         key = stack.pop()
-        if s.states[key[0]].ending is not None:
+        if s.states[key.state].ending is not None:
             continue
         on_offer, moves = space.moves(key)
-        offered.update((key[0], c.number) for c in on_offer)
+        offered.update((key.state, c.number) for c in on_offer)
         for _, _, outcomes in moves:
             push(outcomes)
     return Reachability(frozenset(reached), frozenset(offered), complete, len(seen))
@@ -269,10 +288,10 @@ def path_to(s: Scenario, target: str, budget: int = DEFAULT_BUDGET) -> Witness |
     """A path with the fewest decisions that enters `target`, or None if none is
     found within `budget` configurations."""
     space = _Space(s, _observed(s))
-    parent: dict[Key, tuple[Key | None, int | str | None, tuple[str, ...], bool]] = {}
-    frontier: list[Key] = []
+    parent: dict[_Config, tuple[_Config | None, int | str | None, tuple[str, ...], bool]] = {}
+    frontier: list[_Config] = []
 
-    def found(key: Key | None, option: int | str | None, route: tuple[str, ...], rolled: bool) -> Witness:
+    def found(key: _Config | None, option: int | str | None, route: tuple[str, ...], rolled: bool) -> Witness:
         moves: list[int | str] = [] if option is None else [option]
         routes: list[tuple[str, ...]] = [route[: route.index(target) + 1]]  # stop where it enters
         chance = rolled
@@ -294,9 +313,9 @@ def path_to(s: Scenario, target: str, budget: int = DEFAULT_BUDGET) -> Witness |
             parent[key] = (None, None, route, chances > 0)
             frontier.append(key)
     while frontier and len(parent) <= budget:
-        nxt: list[Key] = []
+        nxt: list[_Config] = []
         for key in frontier:
-            if s.states[key[0]].ending is not None:
+            if s.states[key.state].ending is not None:
                 continue
             for option, _, outcomes in space.moves(key)[1]:
                 for _, chances, route, child in outcomes:
@@ -415,7 +434,7 @@ def score_expression(s: Scenario, source: str | None = None) -> Expression:
     names: dict[str, Kind] = dict.fromkeys(s.initial_values(), "number")
     names.update(dict.fromkeys(s.flags, "flag"))
     if source is None:
-        parts = [m for m in ("trust", "cohesion") if m in s.meters] or list(s.meters)
+        parts: list[str] = [m for m in ("trust", "cohesion") if m in s.meters] or list(s.meters)
         source = " + ".join(parts)
     return parse_number(source, names)
 
@@ -516,7 +535,9 @@ def _candidates(s: Scenario) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
-def _note_together(cands: dict[str, list[tuple[int, int]]], sid: str, offered: list[Choice], together: set) -> None:
+def _note_together(
+    cands: dict[str, list[tuple[int, int]]], sid: str, offered: list[Choice], together: set[tuple[str, int, int]]
+) -> None:
     pairs = cands.get(sid)
     if pairs:
         nums = {c.number for c in offered}
@@ -558,122 +579,361 @@ def _linear(score: Expression, numbers: tuple[str, ...]) -> tuple[int, tuple[int
     return c0, coef, at(zero, 1) - c0
 
 
-def _exact(s: Scenario, score: Expression, budget: int, progress: Progress | None) -> Analysis | str:
-    """The exact analysis, or the reason it cannot be done."""
-    obs = _observed(s, score)
-    space = _Space(s, obs)
-    names = _ordered_values(s)
-    observed_at = {n: i for i, n in enumerate(obs.numbers)}
-    hidden = tuple(n for n in names if n not in observed_at)  # carried as value sets
-    cands = _candidates(s)
-    final = {sid for sid, st in s.states.items() if st.ending is not None}
+# -- the exact analysis: a graph of configurations, then passes over it -------------
 
-    # The graph of decision configurations; node 0 is a virtual root whose edges are
-    # the opening routes. An edge is (option, weight, options, chances, child, route),
-    # taken with probability weight / (options * 100**chances); option is None at the
-    # root. Arrivals at an ending are not nodes (they are most configurations and
-    # lead nowhere): an edge to one has child ~j for arrival j.
-    index: dict[Key, int] = {}
-    keys: list[Key | None] = [None]
-    edges: list[list[tuple[Option | None, int, int, int, int, tuple[str, ...]]]] = [[]]
-    arrival_index: dict[tuple, int] = {}
-    arrivals: list[tuple] = []  # (ending state, observed values, turn)
-    reached: set[str] = set()
-    offered: set[tuple[str, int]] = set()
-    together: set[tuple[str, int, int]] = set()
-    stuck_nodes: list[int] = []
-    widths: set[int] = {1}
 
-    def link(out: list, option: Option | None, k: int, outcomes: list[Outcome]) -> None:
-        for weight, chances, route, child in outcomes:
-            reached.update(route)
-            if child[0] in final:
-                # at an ending only the state, the values and the turn still matter
-                child = (child[0], child[1], child[5])
-                j = arrival_index.get(child)
-                if j is None:
-                    j = arrival_index[child] = len(arrivals)
-                    arrivals.append(child)
-                out.append((option, weight, k, chances, ~j, route))
-                continue
-            m = index.get(child)
-            if m is None:
-                m = index[child] = len(keys)
-                keys.append(child)
-                edges.append([])
-            out.append((option, weight, k, chances, m, route))
+class _Edge(NamedTuple):
+    """One way on from a node of `_Graph`, taken with probability
+    weight / (options * 100**chances)."""
 
-    link(edges[0], None, 1, space.start())
+    option: Option | None  # None on the root's edges, which are the opening routes
+    weight: int
+    options: int  # how many options were on offer, a time-out included
+    chances: int  # how many chance branches the route rolled
+    to: int  # the node it leads to; for arrival j at an ending, ~j (always negative)
+    route: tuple[str, ...]  # the states it passes through, the last one included
 
-    def expand(n: int) -> None:
-        key = keys[n]
-        sid = key[0]  # type: ignore[index]
-        on_offer, moves = space.moves(key)
-        offered.update((sid, c.number) for c in on_offer)
-        _note_together(cands, sid, on_offer, together)
-        if not moves:
-            stuck_nodes.append(n)
-            return
-        widths.add(len(moves))
+
+class _Arrival(NamedTuple):
+    """An arrival at an ending. Nothing happens after it, so of its configuration only
+    what the results show or score is kept, and arrivals that differ only in flags or
+    in what was visited or chosen count as one."""
+
+    state: str
+    values: tuple[int, ...]  # the observed meters and members, as in `_Config`
+    turn: int
+
+
+_Pick = tuple[int, int, int]
+"""A node's best (or worst) way on: (score at the end, decisions, index of the edge to
+take), the decisions negated for the best so that one `>` prefers a higher score, then
+fewer decisions. Plain tuples: two are made for every edge, and they compare in C."""
+
+_ROOT = 0
+_ROOT_CONFIG = _Config("", (), frozenset(), frozenset(), frozenset(), 0)
+"""Stands in for the root's configuration: the root is before the opening, in no state."""
+
+
+class _Graph:
+    """The decision configurations of a scenario as a graph, built depth-first.
+
+    Nodes are numbered in the order they are found, from the virtual root 0, whose
+    edges are the opening routes. Arrivals at an ending are not nodes: they are most
+    configurations and lead nowhere, so they are numbered apart, in `arrivals`.
+    """
+
+    __slots__ = (
+        "_candidates",
+        "_endings",
+        "_space",
+        "arrival_number",
+        "arrivals",
+        "configs",
+        "edges",
+        "node_number",
+        "offered",
+        "reached",
+        "stuck",
+        "together",
+        "widths",
+    )
+
+    def __init__(self, s: Scenario, space: _Space) -> None:
+        self._space = space
+        self._candidates = _candidates(s)
+        self._endings = frozenset(sid for sid, st in s.states.items() if st.ending is not None)
+        self.configs: list[_Config] = [_ROOT_CONFIG]  # by node
+        self.edges: list[list[_Edge]] = [[]]  # by node; a node's edges are grouped by option
+        self.node_number: dict[_Config, int] = {}
+        self.arrivals: list[_Arrival] = []
+        self.arrival_number: dict[_Arrival, int] = {}
+        self.reached: set[str] = set()  # every state on some route
+        self.offered: set[tuple[str, int]] = set()  # every (state, choice number) ever on offer
+        self.together: set[tuple[str, int, int]] = set()  # candidate pairs (see `_pairs`) on offer together
+        self.stuck: list[int] = []  # the nodes with nothing on offer
+        self.widths: set[int] = {1}  # every number of options on offer; 1 for the root
+        self.link(_ROOT, [(None, None, space.start())])  # the opening: one way on, not a decision
+
+    def link(self, n: int, moves: Sequence[tuple[Option | None, Choice | None, list[Outcome]]]) -> None:
+        """Give node `n` an edge for each way each of `moves` can go, numbering what is new."""
+        # Local names, since this runs for every outcome of every node: looking each up
+        # on `self` every time shows on the clock.
+        out, reached, endings = self.edges[n], self.reached, self._endings
+        configs, node_number, edges = self.configs, self.node_number, self.edges
+        arrivals, arrival_number = self.arrivals, self.arrival_number
+        options = len(moves)
         for option, _, outcomes in moves:
-            link(edges[n], option, len(moves), outcomes)
+            for weight, chances, route, config in outcomes:
+                reached.update(route)
+                if config.state in endings:
+                    arrival = _make(_Arrival, (config.state, config.values, config.turn))
+                    j = arrival_number.get(arrival)
+                    if j is None:
+                        j = arrival_number[arrival] = len(arrivals)
+                        arrivals.append(arrival)
+                    to = ~j
+                else:
+                    m = node_number.get(config)
+                    if m is None:
+                        m = node_number[config] = len(configs)
+                        configs.append(config)
+                        edges.append([])
+                    to = m
+                out.append(_make(_Edge, (option, weight, options, chances, to, route)))
 
-    # Depth-first, for a post-order (reverse topological) and to catch cycles.
-    colour = bytearray(1)  # 0 new, 1 on the stack, 2 done
-    post: list[int] = []
-    stack: list[tuple[int, int]] = [(0, 0)]
-    colour[0] = 1
-    while stack:
-        n, i = stack[-1]
-        if i < len(edges[n]):
+    def expand(self, n: int) -> None:
+        """Give node `n` its edges: what is on offer there, and where each option leads."""
+        config = self.configs[n]
+        on_offer, moves = self._space.moves(config)
+        for c in on_offer:
+            self.offered.add((config.state, c.number))
+        _note_together(self._candidates, config.state, on_offer, self.together)
+        if not moves:
+            self.stuck.append(n)
+            return
+        self.widths.add(len(moves))
+        self.link(n, moves)
+
+    def explore(self, budget: int, progress: Progress | None) -> list[int] | str:
+        """Expand every node the root leads to; the nodes in post-order (each after every
+        node it leads to), or why the exact analysis cannot be done."""
+        # Depth-first, for the post-order and because a cycle shows up as an edge to a
+        # node still on the stack. A loop with a stack rather than recursion: paths can
+        # be longer than Python's recursion limit. The lists are only ever appended to,
+        # so local names for them stay good.
+        edges, configs, arrivals, expand = self.edges, self.configs, self.arrivals, self.expand
+        colour = bytearray(1)  # by node: 0 not expanded yet, 1 on the stack, 2 done
+        colour[_ROOT] = 1
+        post: list[int] = []
+        stack: list[tuple[int, int]] = [(_ROOT, 0)]  # (node, index of its next edge)
+        while stack:
+            n, i = stack[-1]
+            out = edges[n]
+            if i == len(out):
+                colour[n] = 2
+                post.append(n)
+                stack.pop()
+                continue
             stack[-1] = (n, i + 1)
-            child = edges[n][i][4]
-            if child < 0:
+            child = out[i].to
+            if child < 0:  # an arrival at an ending
                 continue
             if child >= len(colour):
-                colour.extend(bytes(len(keys) - len(colour)))
+                colour.extend(bytes(len(configs) - len(colour)))
             c = colour[child]
             if c == 0:
-                if len(keys) + len(arrivals) > budget:
+                if len(configs) + len(arrivals) > budget:
                     return f"the scenario has more than {budget:,} configurations to explore (--budget)"
                 colour[child] = 1
                 expand(child)
                 stack.append((child, 0))
-                if progress is not None and len(keys) % 5000 == 0:
-                    progress(len(keys) + len(arrivals), budget)
+                if progress is not None and len(configs) % 5000 == 0:
+                    progress(len(configs) + len(arrivals), budget)
             elif c == 1:
-                first = next(j for j, (m, _) in enumerate(stack) if m == child)
-                loop = [keys[m][0] for m, _ in stack[first:]]  # type: ignore[index]
-                shown = " → ".join(dict.fromkeys(loop)) + f" → {loop[0]}"
-                return f"the scenario can go round in a circle ({shown}) with nothing changing, which the exact exploration does not follow"
-        else:
-            colour[n] = 2
-            post.append(n)
-            stack.pop()
-    order = post[::-1]  # topological: every edge goes forward
-    total = len(keys)
+                return self._circle([m for m, _ in stack], child)
+        return post
 
-    # Backward: best and worst score reachable from each configuration (ties: fewer decisions).
-    c0, coef, cturn = _linear(score, obs.numbers)
-    arrival_score = [c0 + sum(map(operator.mul, coef, key[1])) + cturn * key[2] for key in arrivals]
-    best: list[tuple[int, int, int] | None] = [None] * total  # (score, -decisions, edge index)
-    worst: list[tuple[int, int, int] | None] = [None] * total  # (score, decisions, edge index)
-    # Alongside, the most decisions and chance rolls on any path onwards, for the
-    # common denominator of the probabilities below.
-    height = [0] * total
-    luck = [0] * total
+    def _circle(self, path: list[int], back_to: int) -> str:
+        """Why a cycle stops the analysis, naming its states: `path` ends with an edge back to `back_to`."""
+        loop = [self.configs[m].state for m in path[path.index(back_to) :]]
+        shown = " → ".join(dict.fromkeys(loop)) + f" → {loop[0]}"
+        return f"the scenario can go round in a circle ({shown}) with nothing changing, which the exact exploration does not follow"
+
+
+def _longest(g: _Graph, post: list[int]) -> tuple[int, int]:
+    """The most decisions, and the most chance rolls, on any path from the root
+    (each the most on its own path)."""
+    decisions = [0] * len(g.configs)
+    rolls = [0] * len(g.configs)
     for n in post:
-        b = w = None
-        hn = ln = 0
-        for i, (option, _, _, chances, child, _) in enumerate(edges[n]):
-            step = option is not None
-            if child < 0:
-                v = arrival_score[~child]
-                cand_b, cand_w = (v, -step, i), (v, step, i)
-                hn, ln = max(hn, step), max(ln, chances)
+        most_decisions = most_rolls = 0
+        for option, _, _, chances, to, _ in g.edges[n]:
+            ahead_decisions = 0 if option is None else 1  # the root's edges are no decision
+            ahead_rolls = chances
+            if to >= 0:  # a node, not an arrival: add the most on from there
+                ahead_decisions += decisions[to]
+                ahead_rolls += rolls[to]
+            # (`if` rather than max(): this runs for every edge, and a call costs more)
+            if ahead_decisions > most_decisions:
+                most_decisions = ahead_decisions
+            if ahead_rolls > most_rolls:
+                most_rolls = ahead_rolls
+        decisions[n], rolls[n] = most_decisions, most_rolls
+    return decisions[_ROOT], rolls[_ROOT]
+
+
+def _denominator(widths: set[int], decisions: int, rolls: int) -> int:
+    """A denominator common to every path's probability: lcm(option counts)**decisions * 100**rolls."""
+    # A path's probability is a product of weight / (options * 100**chances) over its
+    # edges, with at most `decisions` decisions and `rolls` chance rolls in all.
+    return math.lcm(*widths) ** decisions * 100**rolls
+
+
+def _probabilities(g: _Graph, order: list[int], denominator: int, rolls: int) -> tuple[list[int], list[int]]:
+    """How likely a random player is to reach each node and each arrival, as whole
+    numbers over `denominator`; no edge rolls more than `rolls` chances."""
+    # Whole numbers, as big-integer sums are exact and much faster than Fractions; the
+    # divisions are exact because of how the denominator is chosen.
+    hundreds = [100**c for c in range(rolls + 1)]
+    mass = [0] * len(g.configs)
+    mass[_ROOT] = denominator
+    arrival_mass = [0] * len(g.arrivals)
+    for n in order:
+        here = mass[n]
+        for _, weight, options, chances, to, _ in g.edges[n]:
+            share = here * weight // (options * hundreds[chances])
+            if to >= 0:
+                mass[to] += share
             else:
-                hn, ln = max(hn, height[child] + step), max(ln, luck[child] + chances)
-                cb, cw = best[child], worst[child]
+                arrival_mass[~to] += share
+    return mass, arrival_mass
+
+
+class _Field(NamedTuple):
+    """Where the set of one hidden value sits in the packed integer."""
+
+    offset: int
+    width: int  # one bit per value from `low` to the upper bound
+    low: int
+
+
+class _PackedEffect(NamedTuple):
+    """An effect on a hidden value, with the bit masks that applying it to a set needs."""
+
+    offset: int
+    width: int
+    full: int  # `width` ones
+    clear: int  # every bit but this field's
+    top: int  # the field's highest bit: the upper bound
+    spill: int  # the low bits a shift down by the amount drops
+    effect: Effect
+    low: int
+    high: int
+
+
+class _Hidden:
+    """The meters and members no condition observes, carried as sets of possible values.
+
+    One bit per value, every such value's set packed side by side into one integer.
+    Exact, since an effect reads only its own value; merging two sets is a single `|`.
+    """
+
+    __slots__ = ("_cache", "_effects", "fields", "start")
+
+    def __init__(self, s: Scenario, names: tuple[str, ...]) -> None:
+        self.fields: dict[str, _Field] = {}
+        offset = 0
+        for name in names:
+            low, high = s.bounds(name)
+            self.fields[name] = _Field(offset, high - low + 1, low)
+            offset += high - low + 1
+        init = s.initial_values()
+        # The sets at the start, one value in each.
+        self.start = sum(1 << (f.offset + init[name] - f.low) for name, f in self.fields.items())
+        # Only the choices with an effect on a hidden value: other options (a time-out,
+        # the opening) leave the sets as they are.
+        self._effects: dict[tuple[str, Option | None], tuple[_PackedEffect, ...]] = {}
+        for sid, st in s.states.items():
+            for c in st.choices:
+                packed = tuple(self._pack(s, e) for e in c.effects if e.target in self.fields)
+                if packed:
+                    self._effects[(sid, c.number)] = packed
+        # Many nodes carry the same sets into the same choice.
+        self._cache: dict[tuple[str, Option | None, int], int] = {}
+
+    def _pack(self, s: Scenario, e: Effect) -> _PackedEffect:
+        """`e` with its bit masks."""
+        offset, width, low = self.fields[e.target]
+        full = (1 << width) - 1
+        spill = (1 << abs(e.amount)) - 1
+        return _PackedEffect(
+            offset, width, full, ~(full << offset), 1 << (width - 1), spill, e, low, s.bounds(e.target)[1]
+        )
+
+    def after(self, sid: str, option: Option | None, bits: int) -> int:
+        """The sets `bits` once `option` is taken at `sid`."""
+        effects = self._effects.get((sid, option))
+        if effects is None:
+            return bits
+        got = self._cache.get((sid, option, bits))
+        if got is None:
+            got = bits
+            for p in effects:
+                moved = _moved(p, (got >> p.offset) & p.full)
+                got = (got & p.clear) | (moved << p.offset)
+            self._cache[(sid, option, bits)] = got
+        return got
+
+    def range(self, name: str, bits: int) -> tuple[int, int]:
+        """The least and the greatest value of `name` in the sets `bits`."""
+        offset, width, low = self.fields[name]
+        f = (bits >> offset) & ((1 << width) - 1)
+        return low + (f & -f).bit_length() - 1, low + f.bit_length() - 1
+
+
+def _moved(p: _PackedEffect, f: int) -> int:
+    """The set `f` of one value (bit i for value low + i) after the effect `p`."""
+    e = p.effect
+    if not e.fair:
+        # The same amount added to every value is a shift of the set; whatever falls
+        # off an end is clamped, so it piles up at that bound.
+        if e.amount >= 0:
+            g = f << e.amount
+            return (g & p.full) | (p.top if g >> p.width else 0)
+        return (f >> -e.amount) | (1 if f & p.spill else 0)
+    # A fair change depends on the value, so each value is moved on its own.
+    out, v = 0, p.low
+    while f:
+        if f & 1:
+            out |= 1 << (e.apply(v, p.low, p.high) - p.low)
+        f >>= 1
+        v += 1
+    return out
+
+
+def _hidden_on_arrival(g: _Graph, order: list[int], hidden: _Hidden) -> list[int]:
+    """For each arrival, the sets of hidden values it can be reached with (see `_Hidden`)."""
+    arrival_bits = [0] * len(g.arrivals)
+    if not hidden.fields:
+        return arrival_bits
+    packed = [0] * len(g.configs)  # by node: the sets it can be reached with
+    packed[_ROOT] = hidden.start
+    for n in order:
+        bits, sid = packed[n], g.configs[n].state
+        last: Option | None = None
+        after = bits
+        for option, _, _, _, to, _ in g.edges[n]:
+            if option != last:  # a node's edges are grouped by option: one `after` each
+                last = option
+                after = hidden.after(sid, option, bits)
+            if to >= 0:
+                packed[to] |= after
+            else:
+                arrival_bits[~to] |= after
+    return arrival_bits
+
+
+def _arrival_scores(g: _Graph, score: Expression, numbers: tuple[str, ...]) -> list[int]:
+    """The score on each arrival."""
+    c0, coef, cturn = _linear(score, numbers)
+    return [c0 + sum(map(operator.mul, coef, a.values)) + cturn * a.turn for a in g.arrivals]
+
+
+def _extremes(g: _Graph, post: list[int], arrival_score: list[int]) -> tuple[list[_Pick | None], list[_Pick | None]]:
+    """For each node, its best and its worst way on (see `_Pick`); ties go to fewer
+    decisions, then to the earlier edge. None where no way on reaches an ending."""
+    best: list[_Pick | None] = [None] * len(g.configs)
+    worst: list[_Pick | None] = [None] * len(g.configs)
+    for n in post:
+        b: _Pick | None = None
+        w: _Pick | None = None
+        for i, (option, _, _, _, to, _) in enumerate(g.edges[n]):
+            step = 0 if option is None else 1  # the root's edges are no decision
+            if to < 0:
+                v = arrival_score[~to]
+                cand_b, cand_w = (v, -step, i), (v, step, i)
+            else:
+                cb, cw = best[to], worst[to]
                 if cb is None or cw is None:
                     continue
                 cand_b, cand_w = (cb[0], cb[1] - step, i), (cw[0], cw[1] + step, i)
@@ -682,176 +942,120 @@ def _exact(s: Scenario, score: Expression, budget: int, progress: Progress | Non
             if w is None or cand_w[:2] < w[:2]:
                 w = cand_w
         best[n], worst[n] = b, w
-        height[n], luck[n] = hn, ln
+    return best, worst
 
-    # Probability mass as whole numbers over one common denominator, which every
-    # path's probability divides: lcm(option counts)**decisions * 100**chances, maxima
-    # over paths. Big-integer sums are exact and much faster than Fractions.
-    most_depth, most_luck = height[0], luck[0]
-    lcm = 1
-    for k in widths:
-        lcm = lcm * k // math.gcd(lcm, k)
-    denominator = lcm**most_depth * 100**most_luck
-    hundreds = [100**c for c in range(most_luck + 1)]
-    mass = [0] * total
-    mass[0] = denominator
-    arrival_mass = [0] * len(arrivals)
 
-    # The values no condition observes travel as sets of possible values: one bit per
-    # value, every such meter and member packed side by side into one integer. Exact,
-    # since an effect reads only its own value; merging two sets is a single `|`.
-    init = s.initial_values()
-    fields: dict[str, tuple[int, int, int]] = {}  # name -> (offset, width, low)
-    offset = 0
-    for name in hidden:
-        low, high = s.bounds(name)
-        fields[name] = (offset, high - low + 1, low)
-        offset += high - low + 1
-    packed = [0] * total
-    packed[0] = sum(1 << (o + init[name] - low) for name, (o, _, low) in fields.items())
-    arrival_bits = [0] * len(arrivals)
-    # For each choice, its effects on those values, with the bit masks they need.
-    shift: dict[tuple[str, Option], tuple[tuple, ...]] = {}
-    for sid, st in s.states.items():
-        for c in st.choices:
-            prepared = []
-            for e in c.effects:
-                if e.target not in fields:
-                    continue
-                o, w, low = fields[e.target]
-                full = (1 << w) - 1
-                prepared.append(
-                    (o, w, full, ~(full << o), 1 << (w - 1), (1 << abs(e.amount)) - 1, e, low, s.bounds(e.target)[1])
-                )
-            shift[(sid, c.number)] = tuple(prepared)
-    moved_cache: dict[tuple[str, Option, int], int] = {}
+def _path(s: Scenario, g: _Graph, picks: list[_Pick | None]) -> Path | None:
+    """The path from the root that takes, at every node, the edge `picks` names there."""
+    first = picks[_ROOT]
+    if first is None:
+        return None
+    n, moves, routes, prob, chance = _ROOT, [], [], Fraction(1), False
+    while n >= 0:
+        pick = picks[n]
+        assert pick is not None  # an edge was picked into `n`, so it leads on to an ending
+        option, weight, options, chances, n, route = g.edges[n][pick[2]]
+        if option is not None:
+            moves.append(option)
+        routes.append(route)
+        prob *= Fraction(weight, options * 100**chances)
+        chance = chance or chances > 0
+    states = tuple(sid for r in routes for sid in r)
+    seed = _find_seed(s, tuple(moves), routes) if chance else 0
+    return Path(first[0], tuple(moves), states[-1], states, chance, seed, prob)
 
-    def move(sid: str, option: Option, bits: int) -> int:
-        got = moved_cache.get((sid, option, bits))
-        if got is not None:
-            return got
-        out = bits
-        for o, w, full, clear, top, spill, e, low, high in shift[(sid, option)]:
-            f = (out >> o) & full
-            if not e.fair:  # a shift; whatever falls off an end piles up at that bound
-                a = e.amount
-                if a >= 0:
-                    g = f << a
-                    f = (g & full) | (top if g >> w else 0)
-                else:
-                    f = (f >> -a) | (1 if f & spill else 0)
-            else:
-                nf, v = 0, low
-                while f:
-                    if f & 1:
-                        nf |= 1 << (e.apply(v, low, high) - low)
-                    f >>= 1
-                    v += 1
-                f = nf
-            out = (out & clear) | (f << o)
-        moved_cache[(sid, option, bits)] = out
-        return out
 
-    for n in order:
-        here, bits = mass[n], packed[n]
-        sid = keys[n][0] if n else ""  # type: ignore[index]
-        last, new = None, bits
-        for option, weight, k, chances, child, _ in edges[n]:
-            share = here * weight // (k * hundreds[chances])
-            if option != last:  # the outcomes of one option are next to each other
-                last, new = option, bits
-                if fields and option is not None and option != TIMEOUT and shift[(sid, option)]:
-                    new = move(sid, option, bits)
-            if child >= 0:
-                mass[child] += share
-                packed[child] |= new
-            else:
-                arrival_mass[~child] += share
-                arrival_bits[~child] |= new
+@dataclass(slots=True)
+class _Tally:
+    """The arrivals at one ending, added up."""
 
-    # Endings: probability, and the range of every value on arrival.
-    ending_ids = [sid for sid in s.states if sid in final]
-    weight_of = dict.fromkeys(ending_ids, 0)
-    count_of = dict.fromkeys(ending_ids, 0)
-    bits_of = dict.fromkeys(ending_ids, 0)
-    values_of: dict[str, list[tuple[int, ...]]] = {e: [] for e in ending_ids}
-    for j, key in enumerate(arrivals):
-        sid = key[0]
-        weight_of[sid] += arrival_mass[j]
-        count_of[sid] += 1
-        bits_of[sid] |= arrival_bits[j]
-        values_of[sid].append(key[1])
+    mass: int = 0  # probability, over the common denominator
+    count: int = 0
+    hidden: int = 0  # the sets of hidden values, merged
+    values: list[tuple[int, ...]] = field(default_factory=list)  # each arrival's observed values
 
-    def ranges(e: str) -> dict[str, tuple[int, int]]:
-        if not count_of[e]:
-            return {}
-        columns = list(zip(*values_of[e]))
-        out: dict[str, tuple[int, int]] = {}
-        for name in names:
-            if name in observed_at:
-                col = columns[observed_at[name]]
-                out[name] = (min(col), max(col))
-            else:
-                o, w, low = fields[name]
-                f = (bits_of[e] >> o) & ((1 << w) - 1)
-                out[name] = (low + (f & -f).bit_length() - 1, low + f.bit_length() - 1)
-        return out
 
+def _ranges(
+    names: tuple[str, ...], observed_at: dict[str, int], hidden: _Hidden, tally: _Tally
+) -> dict[str, tuple[int, int]]:
+    """(min, max) of each of `names` on arrival at one ending; {} if it is never reached."""
+    if not tally.count:
+        return {}
+    columns = list(zip(*tally.values))
+    out: dict[str, tuple[int, int]] = {}
+    for name in names:
+        if name in observed_at:
+            col = columns[observed_at[name]]
+            out[name] = (min(col), max(col))
+        else:
+            out[name] = hidden.range(name, tally.hidden)
+    return out
+
+
+def _exact(s: Scenario, score: Expression, budget: int, progress: Progress | None) -> Analysis | str:
+    """The exact analysis, or the reason it cannot be done."""
+    obs = _observed(s, score)
+    g = _Graph(s, _Space(s, obs))
+    post = g.explore(budget, progress)
+    if isinstance(post, str):
+        return post
+    order = post[::-1]  # topological: every edge goes forward
+
+    decisions, rolls = _longest(g, post)
+    denominator = _denominator(g.widths, decisions, rolls)
+    mass, arrival_mass = _probabilities(g, order, denominator, rolls)
+
+    names = _ordered_values(s)
+    observed_at = {n: i for i, n in enumerate(obs.numbers)}
+    hidden = _Hidden(s, tuple(n for n in names if n not in observed_at))
+    arrival_bits = _hidden_on_arrival(g, order, hidden)
+
+    ending_of = {sid: st.ending for sid, st in s.states.items() if st.ending is not None}
+    tallies = {sid: _Tally() for sid in ending_of}
+    for j, arrival in enumerate(g.arrivals):
+        t = tallies[arrival.state]
+        t.mass += arrival_mass[j]
+        t.count += 1
+        t.hidden |= arrival_bits[j]
+        t.values.append(arrival.values)
     endings = tuple(
         EndingResult(
-            e,
-            s.states[e].ending.outcome,
-            s.states[e].ending.title,
-            count_of[e] > 0,  # type: ignore[union-attr]
-            Fraction(weight_of[e], denominator),
-            count_of[e],
-            ranges(e),
+            sid,
+            ending.outcome,
+            ending.title,
+            tallies[sid].count > 0,
+            Fraction(tallies[sid].mass, denominator),
+            tallies[sid].count,
+            _ranges(names, observed_at, hidden, tallies[sid]),
         )
-        for e in ending_ids
+        for sid, ending in ending_of.items()
     )
-    stuck = Fraction(sum(mass[n] for n in stuck_nodes), denominator)
 
-    def path(table: list) -> Path | None:
-        if table[0] is None:
-            return None
-        n, moves, routes, prob, chance = 0, [], [], Fraction(1), False
-        while n >= 0:
-            option, weight, k, chances, n, route = edges[n][table[n][2]]
-            if option is not None:
-                moves.append(option)
-            routes.append(route)
-            prob *= Fraction(weight, k * 100**chances)
-            chance = chance or chances > 0
-        states = tuple(sid for r in routes for sid in r)
-        seed = _find_seed(s, tuple(moves), routes) if chance else 0
-        return Path(table[0][0], tuple(moves), states[-1], states, chance, seed, prob)
-
-    unreached_states = tuple(sid for sid in s.states if sid not in reached)
-    unreached_choices = tuple(
-        (sid, c.number)
-        for sid, st in s.states.items()
-        if sid in reached
-        for c in st.choices
-        if (sid, c.number) not in offered
-    )
+    best, worst = _extremes(g, post, _arrival_scores(g, score, obs.numbers))
     return Analysis(
         scenario=s.id,
         mode="exact",
         reason="",
         score=score.source,
-        configurations=total - 1 + len(arrivals),
+        configurations=len(g.configs) - 1 + len(g.arrivals),  # the root is no configuration
         runs=0,
         seed=0,
         endings=endings,
-        stuck=stuck,
-        stuck_states=tuple(dict.fromkeys(keys[n][0] for n in stuck_nodes)),  # type: ignore[index]
+        stuck=Fraction(sum(mass[n] for n in g.stuck), denominator),
+        stuck_states=tuple(dict.fromkeys(g.configs[n].state for n in g.stuck)),
         unfinished=Fraction(0),
-        best=path(best),
-        worst=path(worst),
-        unreached_states=unreached_states,
-        unreached_choices=unreached_choices,
+        best=_path(s, g, best),
+        worst=_path(s, g, worst),
+        unreached_states=tuple(sid for sid in s.states if sid not in g.reached),
+        unreached_choices=tuple(
+            (sid, c.number)
+            for sid, st in s.states.items()
+            if sid in g.reached
+            for c in st.choices
+            if (sid, c.number) not in g.offered
+        ),
         reach_exact=True,
-        pairs=_pairs(s, together),
+        pairs=_pairs(s, g.together),
     )
 
 
@@ -950,15 +1154,20 @@ def _random(
         rolled = sess.to_json()["rolls"] > 0
         return Path(v, tuple(moves), sess.state.id, states, rolled, run_seed)
 
+    def ending_of(sid: str) -> Ending:
+        ending = s.states[sid].ending
+        assert ending is not None
+        return ending
+
     exact = reachability(s, budget)
     if exact.complete:
         reached, offered = set(exact.states), set(exact.offered)
     endings = tuple(
         EndingResult(
             e,
-            s.states[e].ending.outcome,
-            s.states[e].ending.title,
-            e in reached,  # type: ignore[union-attr]
+            ending_of(e).outcome,
+            ending_of(e).title,
+            e in reached,
             Fraction(counts[e], runs) if runs else Fraction(0),
             counts[e],
             {n: (lows[e][n], highs[e][n]) for n in names} if counts[e] else {},
