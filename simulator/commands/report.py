@@ -5,6 +5,17 @@ The records database is the one `groupsim play` writes: --db PATH, else $GROUPSI
 the user's data directory. CSV writes the runs table, a blank line, then the choices table;
 use --table runs or --table choices for one clean table.
     groupsim report --scenario confidentiality-breach --format csv --anonymise > cohort.csv
+    groupsim report --trainee "ann smith" --outcome unfinished --since 2025-03-01
+
+The filters are the ones `groupsim review` offers, and match the same runs there:
+  --trainee    the whole name, ignoring case and extra spaces ("ann  SMITH" is "Ann Smith";
+               "Ann" alone is not)
+  --scenario   the scenario's id, exactly
+  --since, --until
+               the UTC day a run started on, both days included
+  --outcome    strong, mixed or poor: a finished run with that outcome; unfinished: a run
+               not finished (still active, even past its ending, or abandoned)
+The choices table counts the decisions of the runs the filters let through.
 """
 
 from __future__ import annotations
@@ -21,11 +32,27 @@ def add_db_argument(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--scenario", metavar="ID", help="only runs of this scenario")
-    p.add_argument("--trainee", metavar="NAME", help="only runs of this trainee (the name exactly as entered)")
+OUTCOMES = ("strong", "mixed", "poor", "unfinished")
+"""What --outcome takes (the same words as `simulator.records.queries.RESULTS`, which this module must not import)."""
+
+
+def add_filter_arguments(p: argparse.ArgumentParser) -> None:
+    """--trainee, --since, --until and --outcome, matched as the module's docstring says."""
+    p.add_argument(
+        "--trainee", metavar="NAME", help="only runs of this trainee (the whole name, ignoring case and extra spaces)"
+    )
     p.add_argument("--since", metavar="YYYY-MM-DD", help="only runs started on or after this day (UTC)")
     p.add_argument("--until", metavar="YYYY-MM-DD", help="only runs started on or before this day (UTC)")
+    p.add_argument(
+        "--outcome",
+        choices=OUTCOMES,
+        help="only finished runs with this outcome, or with 'unfinished' only runs not finished (active or abandoned)",
+    )
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scenario", metavar="ID", help="only runs of this scenario")
+    add_filter_arguments(p)
     p.add_argument("--format", choices=("csv", "json", "md"), default="csv", help="output format (default: csv)")
     p.add_argument("--table", choices=("runs", "choices"), help="print only this table (default: both)")
     p.add_argument(
@@ -38,23 +65,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from simulator.records.export import TABLES, build, render
-    from simulator.records.queries import check_known
+    from simulator.records.queries import RunFilter, check_filter
+    from simulator.records.report import TABLES, build, render
     from simulator.records.store import RecordsError, Store
 
     try:
         with Store.open(args.db, create=False) as store:
-            check_known(store, trainee=args.trainee, scenario=args.scenario)
-            data = build(
-                store,
-                anonymise=args.anonymise,
-                trainee=args.trainee,
-                scenario=args.scenario,
-                since=args.since,
-                until=args.until,
+            run_filter = RunFilter.parse(
+                trainee=args.trainee, scenario=args.scenario, since=args.since, until=args.until, outcome=args.outcome
             )
+            check_filter(store, run_filter)
+            report = build(store, run_filter, anonymise=args.anonymise)
     except RecordsError as exc:
         print(f"groupsim report: {exc}", file=sys.stderr)
         return 1
-    sys.stdout.write(render(data, args.format, (args.table,) if args.table else TABLES))
+    sys.stdout.write(render(report, args.format, (args.table,) if args.table else TABLES))
     return 0

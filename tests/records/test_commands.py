@@ -69,6 +69,47 @@ def test_report_filters_and_formats(capsys, db):
     assert code == 0 and "\n\n" not in out.strip() and len(list(csv.reader(io.StringIO(out)))) == 4
 
 
+def test_report_trainee_and_outcome(capsys, db):
+    """--trainee matches the whole name in any case and spacing; --outcome unfinished is any run not finished."""
+    code, out, _ = run(capsys, "report", "--db", str(db), "--trainee", " ann   SMITH", "--format", "json")
+    assert code == 0 and [r["run"] for r in json.loads(out)["runs"]] == [1, 3]
+    code, _, err = run(capsys, "report", "--db", str(db), "--trainee", "Ann")
+    assert code == 1 and "no runs of a trainee named 'Ann'" in err
+    code, out, _ = run(capsys, "report", "--db", str(db), "--outcome", "unfinished", "--table", "runs")
+    assert code == 0 and [r["run"] for r in csv.DictReader(io.StringIO(out))] == ["3"]
+    code, out, _ = run(capsys, "report", "--db", str(db), "--outcome", "poor", "--format", "md", "--table", "runs")
+    assert code == 0 and "| 2 | Bo Li |" in out and "Ann Smith" not in out
+
+
+def test_report_json_keeps_its_fields_and_their_order(capsys, db):
+    code, out, _ = run(capsys, "report", "--db", str(db), "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and list(data) == ["anonymised", "runs", "choices"]
+    assert list(data["runs"][0]) == [
+        "run",
+        "trainee",
+        "scenario",
+        "scenario_title",
+        "digest",
+        "mode",
+        "time_limits",
+        "seed",
+        "status",
+        "started",
+        "finished",
+        "outcome",
+        "ending",
+        "ending_title",
+        "final_meters",
+        "final_trust",
+        "decisions",
+        "path",
+        "rewinds",
+        "response_ms",
+    ]
+    assert list(data["choices"][0]) == ["scenario", "state", "choice", "rating", "text", "count", "rewound"]
+
+
 def test_report_anonymised_shows_no_names(capsys, db):
     outs = []
     for fmt in ("csv", "json", "md"):

@@ -6,7 +6,7 @@ import sys
 
 def test_records_import_no_ui_and_no_yaml():
     code = (
-        "import sys, simulator.records, simulator.records.queries, simulator.records.export, simulator.records.resume;"
+        "import sys, simulator.records, simulator.records.queries, simulator.records.report, simulator.records.resume;"
         "bad = [m for m in ('textual', 'simulator.tui', 'yaml', 'networkx') if m in sys.modules];"
         "print(bad); sys.exit(1 if bad else 0)"
     )

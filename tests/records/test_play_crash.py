@@ -16,10 +16,6 @@ from simulator.authoring.loader import load
 from simulator.engine import Session
 from simulator.records import Recorder
 
-pty = pytest.importorskip("pty")
-fcntl = pytest.importorskip("fcntl")
-termios = pytest.importorskip("termios")
-
 HERE = Path(__file__).resolve().parent
 TINY = HERE.parent / "fixtures" / "valid" / "tiny.yaml"
 _spec = importlib.util.spec_from_file_location("terminal", HERE.parent / "terminal.py")

@@ -1,4 +1,4 @@
-"""What supervisors read: runs filtered, one run's transcript, choice counts, the cohort view."""
+"""What supervisors read: runs filtered, one run's record, choice counts, the cohort view."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from simulator.engine import Session
 from simulator.records import Recorder, RecordsError
 from simulator.records import queries as q
+from simulator.records.queries import EventRecord, RunFilter, StepRecord
 
 
 @pytest.fixture
@@ -40,39 +41,41 @@ def filled(tmp_path, tiny):
 
 def test_list_runs_and_filters(filled):
     store, ids = filled
-    runs = {r["run"]: r for r in q.list_runs(store)}
+    runs = {r.id: r for r in q.list_runs(store)}
     assert len(runs) == 4
     a = runs[ids["ann1"]]
-    assert (a["trainee"], a["outcome"], a["ending"], a["decisions"], a["path"]) == (
+    assert (a.trainee, a.outcome, a.ending, a.decisions, a.path) == (
         "Ann",
         "strong",
         "good-end",
         2,
         "1,1",
     )
-    assert a["final_meters"] == {"trust": 60, "cohesion": 80} and a["final_trust"] == {"ana": 60, "bo": 35}
-    assert runs[ids["ann2"]]["path"] == "timeout,2" and runs[ids["ann2"]]["outcome"] == "poor"
+    assert a.final_meters == {"trust": 60, "cohesion": 80} and a.final_trust == {"ana": 60, "bo": 35}
+    assert runs[ids["ann2"]].path == "timeout,2" and runs[ids["ann2"]].outcome == "poor"
     b = runs[ids["ben"]]
-    assert (b["path"], b["rewinds"], b["decisions"], b["mode"]) == ("1,1", 1, 2, "assessment")
+    assert (b.path, b.rewinds, b.decisions, b.mode) == ("1,1", 1, 2, "assessment")
     c = runs[ids["cy"]]
-    assert (c["status"], c["outcome"], c["final_meters"]) == ("active", None, {"trust": 60, "cohesion": 70})
-    pick = lambda **f: [r["run"] for r in q.list_runs(store, **f)]  # noqa: E731
-    assert sorted(pick(trainee="Ann")) == sorted([ids["ann1"], ids["ann2"]])
-    assert pick(outcome="poor") == [ids["ann2"]]
-    assert pick(outcome="none") == [ids["cy"]]
+    assert (c.status, c.outcome, c.final_meters) == ("active", None, {"trust": 60, "cohesion": 70})
+    assert [runs[ids[k]].result for k in ("ann1", "ann2", "ben", "cy")] == ["strong", "poor", "strong", "unfinished"]
+    pick = lambda run_filter=None, **kw: [r.id for r in q.list_runs(store, run_filter, **kw)]  # noqa: E731
+    assert sorted(pick(RunFilter(trainee="Ann"))) == sorted([ids["ann1"], ids["ann2"]])
+    assert pick(RunFilter(outcome="poor")) == [ids["ann2"]]
+    assert pick(RunFilter(outcome="unfinished")) == [ids["cy"]]
     assert pick(status="active") == [ids["cy"]]
     assert pick(mode="assessment") == [ids["ben"]]
-    assert pick(until="2025-01-10") == [ids["ann2"]]
-    assert ids["ann2"] not in pick(since="2025-01-11")
-    assert pick(scenario="other") == []
+    assert pick(RunFilter.parse(until="2025-01-10")) == [ids["ann2"]]
+    assert ids["ann2"] not in pick(RunFilter.parse(since="2025-01-11"))
+    assert pick(RunFilter(scenario="other")) == []
     with pytest.raises(RecordsError, match="YYYY-MM-DD"):
-        q.list_runs(store, since="last week")
+        RunFilter.parse(since="last week")
+    assert q.count_runs(store) == 4 and q.count_runs(store, RunFilter(trainee="ann")) == 2
 
 
-def test_transcript_keeps_the_rewound_choices_in_order(filled):
+def test_run_record_keeps_the_rewound_choices_in_order(filled):
     store, ids = filled
-    t = q.transcript(store, ids["ben"])
-    seen = [(e["kind"], e.get("choice"), e.get("undone")) for e in t["entries"]]
+    t = q.run_record(store, ids["ben"])
+    seen = [("step", e.choice, e.undone) if isinstance(e, StepRecord) else (e.kind, None, None) for e in t.entries]
     assert seen == [
         ("step", 2, True),
         ("step", 3, True),
@@ -80,18 +83,21 @@ def test_transcript_keeps_the_rewound_choices_in_order(filled):
         ("step", 1, False),
         ("step", 1, False),
     ]
-    assert t["run"]["trainee"] == "Ben" and t["reflections"] == {}
-    t = q.transcript(store, ids["ann1"])
-    assert list(t["reflections"]) == ["reaction", "plus", "delta"]
-    first = t["entries"][0]
-    assert first["meters_before"] == {"trust": 50, "cohesion": 40} and first["response_ms"] == 100
+    assert t.run.trainee == "Ben" and t.reflections == {}
+    rewound = next(e for e in t.entries if isinstance(e, EventRecord))
+    assert (rewound.turn, rewound.detail) == (0, {"to_turn": 0})
+    t = q.run_record(store, ids["ann1"])
+    assert list(t.reflections) == ["reaction", "plus", "delta"]
+    first = t.entries[0]
+    assert isinstance(first, StepRecord)
+    assert first.meters_before == {"trust": 50, "cohesion": 40} and first.response_ms == 100
     with pytest.raises(RecordsError, match="no run 99"):
-        q.transcript(store, 99)
+        q.run_record(store, 99)
 
 
 def test_choice_counts(filled):
     store, _ = filled
-    rows = [(r["state"], r["choice"], r["rating"], r["count"], r["rewound"]) for r in q.choice_counts(store)]
+    rows = [(r.state, r.choice, r.rating, r.count, r.rewound) for r in q.choice_counts(store)]
     assert rows == [
         ("opening", 1, "recommended", 3, 0),  # Ann, Ben after the rewind, Cy
         ("opening", 2, "harmful", 0, 1),  # Ben's first try, taken back
@@ -100,33 +106,33 @@ def test_choice_counts(filled):
         ("middle", 2, "harmful", 1, 0),
         ("middle", 3, "acceptable", 0, 1),
     ]
-    assert sum(r["count"] for r in q.choice_counts(store, trainee="Ann")) == 4
+    assert sum(r.count for r in q.choice_counts(store, RunFilter(trainee="Ann"))) == 4
 
 
 def test_cohort_with_the_scenario_lists_what_nobody_chose(filled, tiny):
     store, _ = filled
     c = q.cohort(store, "tiny", tiny)
-    assert (c["runs"], c["finished"], c["digests"]) == (4, 3, [tiny.digest])
-    decisions = {d["state"]: d for d in c["decisions"]}
+    assert (c.runs, c.finished, c.digests) == (4, 3, (tiny.digest,))
+    decisions = {d.state: d for d in c.decisions}
     assert list(decisions) == ["opening", "middle", "lucky"]  # file order
-    opening = {ch["choice"]: (ch["rating"], ch["count"]) for ch in decisions["opening"]["choices"]}
+    opening = {ch.choice: (ch.rating, ch.count) for ch in decisions["opening"].choices}
     assert opening == {1: ("recommended", 3), 2: ("harmful", 0), 3: ("risky", 0), None: (None, 1)}
-    assert decisions["opening"]["title"] == "The opening" and decisions["opening"]["total"] == 4
-    assert decisions["lucky"]["total"] == 0
-    endings = {e["ending"]: e for e in c["endings"]}
-    assert endings["good-end"]["runs"] == 2 and endings["good-end"]["average_meters"] == {
+    assert decisions["opening"].title == "The opening" and decisions["opening"].total == 4
+    assert decisions["lucky"].total == 0
+    endings = {e.ending: e for e in c.endings}
+    assert endings["good-end"].runs == 2 and endings["good-end"].average_meters == {
         "trust": 60.0,
         "cohesion": 80.0,
     }
-    assert endings["poor-end"]["runs"] == 1 and endings["poor-end"]["average_meters"]["cohesion"] == 25.0
-    assert endings["mixed-end"]["runs"] == 0 and endings["mixed-end"]["outcome"] == "mixed"
+    assert endings["poor-end"].runs == 1 and endings["poor-end"].average_meters["cohesion"] == 25.0
+    assert endings["mixed-end"].runs == 0 and endings["mixed-end"].outcome == "mixed"
 
 
 def test_cohort_without_the_scenario(filled):
     store, _ = filled
     c = q.cohort(store, "tiny")
-    assert [d["state"] for d in c["decisions"]] == ["opening", "middle"]
-    assert {e["ending"] for e in c["endings"]} == {"good-end", "poor-end"}
+    assert [d.state for d in c.decisions] == ["opening", "middle"]
+    assert {e.ending for e in c.endings} == {"good-end", "poor-end"}
 
 
 def test_pseudonyms_are_stable_per_database_and_differ_between_them(filled, tmp_path, tiny):

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, OptionList, Select, Static
 
 from simulator.cli import main
-from simulator.commands.review import bar, make_app
 from simulator.engine import Session
 from simulator.records import Recorder
+from simulator.tui.review.app import make_app
+from simulator.tui.review.screens.cohort import CohortScreen, bar
+from simulator.tui.review.screens.run import RunRecordScreen
+from simulator.tui.review.screens.runs import RunsScreen
 
 
 @pytest.fixture
@@ -55,26 +58,31 @@ def test_bar():
     assert bar(0, 5) == "" and bar(5, 5, 10) == "█" * 10 and bar(1, 100, 10) == "█"
 
 
-def test_runs_table_filters_and_opens_a_transcript(store):
+def test_runs_table_filters_and_opens_a_run_record(store):
     async def go():
         app = make_app(store)
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.pause()
+            assert isinstance(app.screen, RunsScreen)
             table = app.screen.query_one("#runs", DataTable)
             assert table.row_count == 3
             # markup-looking names are shown as written
             assert str(table.get_row_at(0)[1]) == "Ann [b]Smith[/b]"
-            app.screen.query_one("#f-trainee", Input).focus()
-            await pilot.press("b", "o")
+            await pilot.press("slash")  # the trainee filter: a list of the names recorded
+            trainee = app.screen.query_one("#f-trainee", Select)
+            assert trainee.has_focus
+            await pilot.press("enter", "b", "enter")  # open it, type to find Bo, pick
             await pilot.pause()
+            assert trainee.value == "Bo"
             assert table.row_count == 1 and str(table.get_row_at(0)[1]) == "Bo"
-            await pilot.press("backspace", "backspace")  # clear the filter
+            trainee.clear()  # any trainee again
             await pilot.pause()
             assert table.row_count == 3
-            await pilot.press("enter")  # back to the table
+            table.focus()  # back to the table
             table.move_cursor(row=0)
             await pilot.press("enter")
             await pilot.pause()
+            assert isinstance(app.screen, RunRecordScreen)
             shown = texts(app.screen)
             assert " · practice · seed 1 · " in shown  # Ann practised without time limits
             assert "Chose 2: Change the subject.  [harmful]  (taken back by a rewind)" in shown
@@ -105,6 +113,7 @@ def test_cohort_view_shows_each_choice_with_its_rating(store):
             await pilot.pause()
             await pilot.press("c")
             await pilot.pause()
+            assert isinstance(app.screen, CohortScreen)
             shown = texts(app.screen)
             assert "A Tiny Test Group: 3 run(s), 2 finished" in shown
             assert "1. Name what is happening in the room." in shown and "2 (67%)" in shown
@@ -128,16 +137,27 @@ def test_anonymised_review_shows_no_names(store):
             table = app.screen.query_one("#runs", DataTable)
             names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
             assert all(n.startswith("trainee-") for n in names) and len(set(names)) == 3
+            # the trainee filter lists the pseudonyms, and picking one narrows the table to that trainee
+            trainee = app.screen.query_one("#f-trainee", Select)
+            await pilot.press("slash", "enter")
+            listed = trainee.query_one(OptionList)
+            options = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
+            assert options == ["any trainee", *sorted(names)]
+            await pilot.press("down", "enter")  # the first pseudonym listed
+            await pilot.pause()
+            assert table.row_count == 1 and str(table.get_row_at(0)[1]) == min(names)
 
     asyncio.run(go())
 
 
 def test_start_filtered(store):
     async def go():
-        app = make_app(store, trainee="Cy")
-        async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.pause()
-            assert app.screen.query_one("#runs", DataTable).row_count == 1
+        for name in ("Cy", "  cY "):  # a trainee's name matches whatever its case and spacing
+            app = make_app(store, trainee=name)
+            async with app.run_test(size=(120, 36)) as pilot:
+                await pilot.pause()
+                assert app.screen.query_one("#runs", DataTable).row_count == 1
+                assert app.screen.query_one("#f-trainee", Select).value == "Cy"
 
     asyncio.run(go())
 
@@ -150,16 +170,15 @@ def test_review_command_bad_input(capsys, store, tmp_path):
 
 
 def test_outcome_and_date_filters(store):
-    from textual.widgets import Select
-
     async def go():
         app = make_app(store)
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.pause()
             table = app.screen.query_one("#runs", DataTable)
-            app.screen.query_one("#f-outcome", Select).value = "none"  # unfinished
+            app.screen.query_one("#f-outcome", Select).value = "unfinished"
             await pilot.pause()
             assert table.row_count == 1 and str(table.get_row_at(0)[1]) == "Cy"
+            assert str(table.get_row_at(0)[5]) == "unfinished"
             app.screen.query_one("#f-outcome", Select).value = "strong"
             await pilot.pause()
             assert [str(table.get_row_at(i)[1]) for i in range(table.row_count)] == ["Ann [b]Smith[/b]"]
@@ -171,6 +190,10 @@ def test_outcome_and_date_filters(store):
             await pilot.press("c")  # nothing highlighted: a notice, no crash
             await pilot.pause()
             assert app.screen.query_one("#runs", DataTable) is table
+            since = app.screen.query_one("#f-since", Input)
+            since.value = "2999-01"  # not a date yet: marked, and narrows nothing
+            await pilot.pause()
+            assert table.row_count == 3 and since.has_class("-invalid")
 
     asyncio.run(go())
 
