@@ -140,7 +140,7 @@ def _fetched(html: str) -> list[str]:
 
 def test_the_page_template_fetches_nothing_from_other_sites():
     """On a training network without internet the page must still load, and tell no one else who opened it."""
-    textual_serve = pytest.importorskip("textual_serve")
+    import textual_serve
 
     server = make_server("true", "127.0.0.1", free_port())
     assert Path(server.templates_path) == TEMPLATES
@@ -182,7 +182,7 @@ def test_serves_the_page_and_its_script(tmp_path):
 
 
 def test_refuses_other_sites_pages_and_rebound_names(tmp_path):
-    aiohttp = pytest.importorskip("aiohttp")
+    import aiohttp
 
     with serving(tmp_path) as (port, _db, _log, _proc):
         # DNS rebinding: a name that resolved to 127.0.0.1 for an attacker's page.
@@ -206,7 +206,7 @@ def test_refuses_other_sites_pages_and_rebound_names(tmp_path):
 
 def test_each_tab_is_its_own_session_recording_to_one_database(tmp_path):
     """Two websockets at once: each gets its own app, and both runs land in one database."""
-    aiohttp = pytest.importorskip("aiohttp")
+    import aiohttp
 
     async def tab(port: int, trainee: str) -> str:
         screen = bytearray()
@@ -325,7 +325,6 @@ async def open_app(call, url: str) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 def test_a_headless_browser_shows_the_app(tmp_path):
     """Chromium opens the page and the app's frames arrive (a screenshot is kept in tmp_path)."""
-    pytest.importorskip("aiohttp")
 
     async def browse(url: str, png: Path) -> bool:
         async with chromium(tmp_path) as call:
@@ -344,7 +343,6 @@ def test_a_headless_browser_shows_the_app(tmp_path):
 def test_export_in_a_browser_downloads_both_files_and_leaves_none_on_the_server(tmp_path):
     """A trainee plays to the debrief in Chromium and presses Ctrl+S: the Markdown and the JSON both
     arrive in the browser's downloads (neither is stopped as a pop-up), and nothing is written on the server."""
-    pytest.importorskip("aiohttp")
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     breach = Path(__file__).resolve().parents[1] / "scenarios" / "confidentiality-breach.yaml"
@@ -403,7 +401,7 @@ def test_export_in_a_browser_downloads_both_files_and_leaves_none_on_the_server(
 
 def test_stopping_the_server_ends_open_tabs_and_their_apps(tmp_path):
     """Ctrl+C (SIGTERM here) with a tab open: the tab is told, its app process ends, no traceback."""
-    aiohttp = pytest.importorskip("aiohttp")
+    import aiohttp
 
     def apps_running(db: Path) -> list[str]:
         found = []

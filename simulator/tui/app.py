@@ -20,6 +20,7 @@ from simulator.authoring.library import Found
 from simulator.engine.model import Scenario
 from simulator.play.run import ObserverFactory, Run
 from simulator.play.settings import Settings
+from simulator.tui.clock import Clock
 from simulator.tui.screens.base import RunScreen
 
 if TYPE_CHECKING:
@@ -51,8 +52,11 @@ class GroupSimApp(App[None]):
         resume: Run | None = None,
         watch: Path | None = None,
         watch_interval: float = 0.5,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__()
+        self.clock = clock or Clock()
+        """Where the app's time comes from (tests give a `ManualClock`)."""
         self.found = found
         self.seed = seed
         """A fixed seed for every run, or None for a fresh random one each time."""
@@ -139,7 +143,7 @@ class GroupSimApp(App[None]):
     def _push_session(self, run: Run, feedback_for: Step | None = None) -> None:
         from simulator.tui.screens.session import SessionScreen
 
-        screen = SessionScreen(run, delta_seconds=self.delta_seconds, feedback_for=feedback_for)
+        screen = SessionScreen(run, clock=self.clock, delta_seconds=self.delta_seconds, feedback_for=feedback_for)
         if self._run_screen_on_top():
             self.switch_screen(screen)
         else:
@@ -148,7 +152,7 @@ class GroupSimApp(App[None]):
     def show_debrief(self, run: Run) -> None:
         from simulator.tui.screens.debrief import DebriefScreen
 
-        self.switch_screen(DebriefScreen(run, self.export_dir))
+        self.switch_screen(DebriefScreen(run, self.export_dir, self.clock))
         self.call_after_refresh(self._no_blink)
 
     def _run_screen_on_top(self) -> bool:
@@ -262,7 +266,7 @@ class GroupSimApp(App[None]):
             )
         else:
             self.notify(f"Watching {path.name}: save it and the scenario reloads here.", timeout=4, markup=False)
-        self.set_interval(self._watch_interval, self.check_reload, name="watch")
+        self.clock.every(self, self._watch_interval, self.check_reload, name="watch")
 
     def check_reload(self) -> bool:
         """Reload the watched file if it was saved since the last look (the interval calls this).
@@ -365,6 +369,7 @@ def make_app(
     resume: Run | None = None,
     watch: Path | None = None,
     watch_interval: float = 0.5,
+    clock: Clock | None = None,
 ) -> GroupSimApp:
     """The app `groupsim play` runs.
 
@@ -384,6 +389,7 @@ def make_app(
             file). A run carried over to a new version has no observer: watched runs are
             an author's rehearsal and are not recorded.
         watch_interval: seconds between looks at the watched file.
+        clock: where time comes from; tests pass a `simulator.tui.clock.ManualClock`.
     """
     return GroupSimApp(
         found,
@@ -395,4 +401,5 @@ def make_app(
         resume=resume,
         watch=watch,
         watch_interval=watch_interval,
+        clock=clock,
     )

@@ -19,9 +19,13 @@ BREACH_BEST = (2, 3, 2, 2, 2, 2)
 def make(target: Path | str, tmp_path: Path | None = None, **kw):
     from simulator.authoring.library import resolve
     from simulator.tui.app import make_app
+    from simulator.tui.clock import ManualClock
 
     kw.setdefault("seed", 0)
     kw.setdefault("cursor_blink", False)
+    # Time moves only when a test says so (`app.clock.advance(seconds)`): no test may
+    # depend on how fast the machine is.
+    kw.setdefault("clock", ManualClock())
     if tmp_path is not None:
         kw.setdefault("export_dir", tmp_path / "exports")
     return make_app(resolve(str(target)), **kw)

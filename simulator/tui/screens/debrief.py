@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import tempfile
-import time
 from pathlib import Path
 
 from textual import events, on
@@ -22,12 +21,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.timer import Timer
 from textual.widgets import Button, Footer, Static, TextArea
 
 from simulator.play.debrief import REFLECTION_PROMPTS, debrief_items, question_key, series, signed
 from simulator.play.export import write_exports
 from simulator.play.run import Run
+from simulator.tui.clock import Clock, Ticking
 from simulator.tui.plot import Series
 from simulator.tui.screens.base import RunScreen
 from simulator.tui.widgets.chart import MeterChart
@@ -53,9 +52,10 @@ class DebriefScreen(RunScreen):
 
     BINDINGS = [Binding("ctrl+s", "export", "Export")]
 
-    def __init__(self, run: Run, export_dir: Path) -> None:
+    def __init__(self, run: Run, export_dir: Path, clock: Clock | None = None) -> None:
         super().__init__()
         self.run = run
+        self._clock = clock or Clock()
         self.export_dir = export_dir
         self.exported: tuple[Path, Path] | None = None
         """The files Export last wrote (in a terminal)."""
@@ -64,7 +64,7 @@ class DebriefScreen(RunScreen):
         self._texts: dict[str, str] = {}
         self._saved: dict[str, str] = {}
         """What the recorder was last given, by key."""
-        self._save_timer: Timer | None = None
+        self._save_timer: Ticking | None = None
         self._unsaved_since: float | None = None
         self._save_problem: str | None = None
 
@@ -191,7 +191,7 @@ class DebriefScreen(RunScreen):
 
     def _save_soon(self) -> None:
         """Save after a pause in typing; while typing goes on without one, every `SAVE_WITHIN_S`."""
-        now = time.monotonic()
+        now = self._clock.now()
         if self._unsaved_since is None:
             self._unsaved_since = now
         elif now - self._unsaved_since >= SAVE_WITHIN_S:
@@ -199,7 +199,7 @@ class DebriefScreen(RunScreen):
             return
         if self._save_timer is not None:
             self._save_timer.stop()
-        self._save_timer = self.set_timer(SAVE_AFTER_PAUSE_S, self.save_reflections, name="save-reflections")
+        self._save_timer = self._clock.after(self, SAVE_AFTER_PAUSE_S, self.save_reflections, name="save-reflections")
 
     def save_reflections(self) -> None:
         """Give the recorder every reflection, if any changed since it was last given them.

@@ -12,12 +12,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import ScreenResume, ScreenSuspend
-from textual.timer import Timer
 from textual.widgets import Button, Footer, Static
 
 from simulator.engine.session import Step
 from simulator.engine.transcript import transcript
 from simulator.play.run import Run, Stopwatch
+from simulator.tui.clock import Clock, Ticking
 from simulator.tui.screens.base import RunScreen
 from simulator.tui.widgets.choices import ChoiceList
 from simulator.tui.widgets.countdown import Countdown
@@ -40,16 +40,19 @@ class SessionScreen(RunScreen):
         Binding("m", "map", "Map", show=False),
     ]
 
-    def __init__(self, run: Run, *, delta_seconds: float = 4.0, feedback_for: Step | None = None) -> None:
+    def __init__(
+        self, run: Run, *, clock: Clock | None = None, delta_seconds: float = 4.0, feedback_for: Step | None = None
+    ) -> None:
         super().__init__()
         self.run = run
+        self._clock = clock or Clock()
         self._feedback_for = feedback_for
         """A step whose feedback to show first (a run replayed onto a reloaded scenario)."""
         self.phase: str = "choosing"
         """'choosing', 'feedback' or 'ended': what the bottom of the screen shows."""
         self._delta_seconds = delta_seconds
-        self._delta_timer: Timer | None = None
-        self._stopwatch = Stopwatch()
+        self._delta_timer: Ticking | None = None
+        self._stopwatch = Stopwatch(self._clock.now)
 
     # -- building ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -61,7 +64,7 @@ class SessionScreen(RunScreen):
         with Vertical(id="act"):
             with Horizontal(id="act-head"):
                 yield Static(id="prompt", markup=False)
-                yield Countdown(id="countdown")
+                yield Countdown(self._clock, id="countdown")
             yield ChoiceList(id="choices")
             with Vertical(id="ended"):
                 yield Static(id="ending-text", markup=False)
@@ -103,7 +106,7 @@ class SessionScreen(RunScreen):
             self._delta_timer = None
         if changes:
             # The changes show briefly, long enough to connect cause and effect.
-            self._delta_timer = self.set_timer(self._delta_seconds, lambda: self._show_values({}))
+            self._delta_timer = self._clock.after(self, self._delta_seconds, lambda: self._show_values({}))
 
     def _title(self) -> None:
         s = self.run.session

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
-from textual.timer import Timer
 from textual.widgets import Static
+
+from simulator.tui.clock import Clock, Ticking
 
 
 class Countdown(Static):
@@ -21,16 +22,17 @@ class Countdown(Static):
     remaining: reactive[int | None] = reactive(None)
     """Whole seconds left, or None when no time limit is running."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, clock: Clock, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
-        self._timer: Timer | None = None
+        self._clock = clock
+        self._timer: Ticking | None = None
         self._paused = False
 
     def start(self, seconds: int) -> None:
         self.stop()
         self.remaining = seconds
         self._paused = False
-        self._timer = self.set_interval(1.0, self.tick)
+        self._timer = self._clock.every(self, 1.0, self.tick, name="countdown")
 
     def stop(self) -> None:
         if self._timer is not None:
