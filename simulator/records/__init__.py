@@ -5,11 +5,10 @@ Knows the engine's types, not the TUI's: a UI hands its `Session` and `Step`s to
 a `RunRecorder` (`on_step`, `on_rewind`, `on_finish`, `on_reflections`).
 """
 
-from simulator.records.recorder import MODES, Recorder, RunInfo, RunRecorder
+from simulator.records.recorder import Recorder, RunInfo, RunRecorder
 from simulator.records.store import RecordsError, ScenarioChanged, Store, default_path, resolve_path
 
 __all__ = [
-    "MODES",
     "Recorder",
     "RecordsError",
     "RunInfo",

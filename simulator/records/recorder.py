@@ -28,7 +28,7 @@ from typing import Any
 from simulator.engine.model import Scenario
 from simulator.engine.session import Session, SessionError, Step
 from simulator.play.run import Observer, ObserverFactory
-from simulator.play.settings import MODES, Settings
+from simulator.play.settings import Settings
 from simulator.records.store import RecordsError, ScenarioChanged, Store, _now
 
 
@@ -142,14 +142,8 @@ class Recorder:
         self.close()
 
     # -- writing -------------------------------------------------------------------
-    def start_run(self, scenario: Scenario, trainee: str, mode: str, seed: int, time_limits: bool | None = None) -> int:
-        """Open a run and return its id. Its state is the session's start.
-
-        `time_limits` says whether timed decisions count down (default: in assessment only).
-        """
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        limits = Settings(mode, trainee, timed=bool(time_limits)).time_limits
+    def start_run(self, scenario: Scenario, settings: Settings, seed: int) -> int:
+        """Open a run of `scenario` played with `settings` and return its id. Its state is the session's start."""
         start = Session(scenario, seed).to_json()
         now = _now()
 
@@ -159,14 +153,14 @@ class Recorder:
                 " mode, seed, time_limits, status, started_at, updated_at, session_json)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
                 (
-                    trainee.strip(),
+                    settings.trainee.strip(),
                     scenario.id,
                     scenario.digest,
                     scenario.title,
                     scenario.source,
-                    mode,
+                    settings.mode,
                     int(seed),
-                    int(limits),
+                    int(settings.time_limits),
                     now,
                     now,
                     _dumps(start),
@@ -393,7 +387,7 @@ class RunRecorder(Observer):
 
     @classmethod
     def start(cls, recorder: Recorder, scenario: Scenario, settings: Settings, seed: int) -> RunRecorder:
-        return cls(recorder, recorder.start_run(scenario, settings.trainee, settings.mode, seed, settings.time_limits))
+        return cls(recorder, recorder.start_run(scenario, settings, seed))
 
     @classmethod
     def factory(cls, recorder: Recorder) -> ObserverFactory:

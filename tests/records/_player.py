@@ -10,6 +10,7 @@ import sys
 
 from simulator.authoring.loader import load
 from simulator.engine import Session
+from simulator.play.settings import Settings
 from simulator.records import Recorder
 
 
@@ -22,7 +23,7 @@ def main() -> int:
         rng = random.Random(seed)
         while True:
             run_seed = rng.randrange(1000)
-            run_id = rec.start_run(scenario, "burst", "practice", run_seed)
+            run_id = rec.start_run(scenario, Settings("practice", "burst"), run_seed)
             session = Session(scenario, run_seed)
             while not session.finished:
                 if session.turn and rng.random() < 0.2:
@@ -34,7 +35,7 @@ def main() -> int:
                 rec.record_step(run_id, session, step, rng.randrange(5000))
             if rng.random() < 0.5:  # leave half of them unfinished, as a closed terminal would
                 rec.finish_run(run_id, session)
-    run_id = rec.start_run(scenario, "Ann", "practice", seed)
+    run_id = rec.start_run(scenario, Settings("practice", "Ann"), seed)
     session = Session(scenario, seed)
     print(f"STARTED {run_id}", flush=True)
     for line in sys.stdin:

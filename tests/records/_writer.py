@@ -11,6 +11,7 @@ import time
 
 from simulator.authoring.loader import load
 from simulator.engine import Session
+from simulator.play.settings import Settings
 from simulator.records import Recorder
 
 
@@ -26,7 +27,7 @@ def main() -> int:
     with Recorder(db) as rec:  # opening races the other nineteen to create the file and its schema
         for i in range(runs):
             seed = worker * 100 + i
-            run_id = rec.start_run(scenario, f"trainee-{worker}", "practice", seed)
+            run_id = rec.start_run(scenario, Settings("practice", f"trainee-{worker}"), seed)
             made["runs"].append(run_id)
             session = Session(scenario, seed)
             turn = 0

@@ -14,6 +14,7 @@ import pytest
 
 from simulator.cli import main
 from simulator.engine import Session
+from simulator.play.settings import Settings
 from simulator.records import Recorder
 
 
@@ -24,7 +25,7 @@ def db(tmp_path, tiny, monkeypatch):
     with Recorder(path) as rec:
         for name, picks, seed in [("Ann Smith", [1, 1], 1), ("Bo Li", [2, 2], 1), ("Ann Smith", [1], 2)]:
             s = Session(tiny, seed)
-            rid = rec.start_run(tiny, name, "practice", seed)
+            rid = rec.start_run(tiny, Settings("practice", name), seed)
             for n in picks:
                 rec.record_step(rid, s, s.choose(n), 700)
             if s.finished:

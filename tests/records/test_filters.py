@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Select
 
 from simulator.cli import main
 from simulator.engine import Session
+from simulator.play.settings import Settings
 from simulator.records import Recorder, RecordsError
 from simulator.records import queries as q
 from simulator.records.queries import RunFilter
@@ -29,7 +30,7 @@ def runs(tmp_path, tiny):
 
     def play(name, picks, finish=True, abandon=False, day="2025-03-01"):
         s = Session(tiny, 1)  # seed 1 skips the lucky state
-        rid = rec.start_run(tiny, name, "practice", 1)
+        rid = rec.start_run(tiny, Settings("practice", name), 1)
         for n in picks:
             rec.record_step(rid, s, s.choose(n), 500)
         if finish:

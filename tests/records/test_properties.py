@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from simulator.authoring.library import library_dir
 from simulator.authoring.loader import load
 from simulator.engine import Session
+from simulator.play.settings import Settings
 from simulator.records import Recorder
 
 TINY = load(Path(__file__).resolve().parents[1] / "fixtures" / "valid" / "tiny.yaml")
@@ -31,7 +32,7 @@ def test_recorded_moves_resume_to_the_same_session(which, seed, moves):
     scenario = SCENARIOS[which]
     with Recorder(_DB.name + "/r.db") as rec:  # one database for all examples: runs are told apart by id
         session = Session(scenario, seed)
-        run_id = rec.start_run(scenario, "P", "practice", seed)
+        run_id = rec.start_run(scenario, Settings("practice", "P"), seed)
         standing: list[int | None] = []
         for kind, k in moves:
             if session.finished:

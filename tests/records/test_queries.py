@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from simulator.engine import Session
+from simulator.play.settings import Settings
 from simulator.records import Recorder, RecordsError
 from simulator.records import queries as q
 from simulator.records.queries import EventRecord, RunFilter, StepRecord
@@ -17,7 +18,7 @@ def filled(tmp_path, tiny):
 
     def play(name, picks, seed=1, rewind_at=None, finish=True, mode="practice"):
         s = Session(tiny, seed)
-        rid = rec.start_run(tiny, name, mode, seed)
+        rid = rec.start_run(tiny, Settings(mode, name), seed)
         for i, n in enumerate(picks):
             if rewind_at is not None and i == rewind_at[0]:
                 s.rewind(rewind_at[1])
@@ -141,7 +142,7 @@ def test_pseudonyms_are_stable_per_database_and_differ_between_them(filled, tmp_
     assert name("Ann") == q.Pseudonyms(store)("Ann") != name("Ben")
     assert name("Ann").startswith("trainee-") and len(name("Ann")) == len("trainee-") + 6
     with Recorder(tmp_path / "other.db") as other:
-        other.start_run(tiny, "Ann", "practice", 0)
+        other.start_run(tiny, Settings("practice", "Ann"), 0)
         assert q.Pseudonyms(other.store)("Ann") != name("Ann")
 
 

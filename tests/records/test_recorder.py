@@ -21,7 +21,7 @@ def rec(tmp_path):
 
 def play(rec, scenario, picks, *, trainee="Ann", mode="practice", seed=0):
     session = Session(scenario, seed)
-    run_id = rec.start_run(scenario, trainee, mode, seed)
+    run_id = rec.start_run(scenario, Settings(mode, trainee), seed)
     for i, n in enumerate(picks):
         step = session.timeout() if n == "timeout" else session.choose(n)
         rec.record_step(run_id, session, step, 1000 + i)
@@ -169,7 +169,7 @@ def test_unfinished_runs_filter_and_order(rec, tiny):
 
 def test_bad_mode(rec, tiny):
     with pytest.raises(ValueError):
-        rec.start_run(tiny, "Ann", "exam", 0)
+        rec.start_run(tiny, Settings("exam", "Ann"), 0)  # type: ignore[arg-type]
 
 
 def test_run_recorder_callbacks(rec, tiny):

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from simulator.play.settings import Settings
+
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "valid" / "tiny.yaml"
 WATCHED = ("textual", "simulator.tui", "yaml", "networkx")
 
@@ -30,7 +32,7 @@ def test_groupsim_report_runs_without_textual(tmp_path):
     tiny = load(TINY)
     with Recorder(db) as rec:  # recorded here: loading the scenario needs yaml
         s = Session(tiny, 1)
-        rid = rec.start_run(tiny, "Ann", "practice", 1)
+        rid = rec.start_run(tiny, Settings("practice", "Ann"), 1)
         rec.record_step(rid, s, s.choose(1), 100)
     code = (
         "import contextlib, io\nfrom simulator.cli import main\nbuf = io.StringIO()\n"

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Input, OptionList, Select, Static
 
 from simulator.cli import main
 from simulator.engine import Session
+from simulator.play.settings import Settings
 from simulator.records import Recorder
 from simulator.tui.review.app import make_app
 from simulator.tui.review.screens.cohort import CohortScreen, bar
@@ -22,7 +23,7 @@ def store(tmp_path, tiny):
 
     def play(name, picks, seed=1, rewind_first=False, finish=True, time_limits=False):
         s = Session(tiny, seed)
-        rid = rec.start_run(tiny, name, "practice", seed, time_limits)
+        rid = rec.start_run(tiny, Settings("practice", name, timed=bool(time_limits)), seed)
         if rewind_first:
             rec.record_step(rid, s, s.choose(2), 900)
             s.rewind(0)
