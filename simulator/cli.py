@@ -22,6 +22,8 @@ COMMANDS = (
     "records",
     "review",
     "analyze",
+    "audit",
+    "match",
     "test",
     "graph",
     "new",

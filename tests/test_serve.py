@@ -322,8 +322,7 @@ async def open_app(call, url: str) -> None:  # type: ignore[no-untyped-def]
     await asyncio.sleep(1.0)  # let the first frame paint
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
-def test_a_headless_browser_shows_the_app(tmp_path):
+def test_a_headless_browser_shows_the_app(tmp_path, chromium):
     """Chromium opens the page and the app's frames arrive (a screenshot is kept in tmp_path)."""
 
     async def browse(url: str, png: Path) -> bool:
@@ -339,8 +338,7 @@ def test_a_headless_browser_shows_the_app(tmp_path):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
-def test_export_in_a_browser_downloads_both_files_and_leaves_none_on_the_server(tmp_path):
+def test_export_in_a_browser_downloads_both_files_and_leaves_none_on_the_server(tmp_path, chromium):
     """A trainee plays to the debrief in Chromium and presses Ctrl+S: the Markdown and the JSON both
     arrive in the browser's downloads (neither is stopped as a pop-up), and nothing is written on the server."""
     downloads = tmp_path / "downloads"

@@ -639,7 +639,19 @@ class _Reader:
                 out.append(Line(speaker, text, self.pos(knode)))
         return tuple(out)
 
-    CHOICE_KEYS = ("text", "rating", "effects", "set", "unset", "feedback", "refs", "competencies", "when", "goto")
+    CHOICE_KEYS = (
+        "text",
+        "rating",
+        "effects",
+        "set",
+        "unset",
+        "feedback",
+        "refs",
+        "competencies",
+        "when",
+        "phrasings",
+        "goto",
+    )
 
     def choice(self, node: Node, number: int, sid: str) -> Choice | None:
         where = f"choice {number} of state '{sid}'"
@@ -686,6 +698,7 @@ class _Reader:
                 if c is not None:
                     comps.append(c)
         when = self.condition(m["when"][1], f"'when' of {where}") if "when" in m else None
+        phrasings = self.text_list(m["phrasings"][1], f"'phrasings' of {where}") if "phrasings" in m else ()
         if len(self.diags) > before or text is None or rating is None or feedback is None or goto is None:
             return None
         return Choice(
@@ -700,6 +713,7 @@ class _Reader:
             refs=refs,
             competencies=tuple(comps),
             when=when,
+            phrasings=phrasings,
             pos=self.pos(node),
         )
 

@@ -116,6 +116,8 @@ class Choice:
     refs: tuple[str, ...] = ()
     competencies: tuple[int, ...] = ()
     when: Condition | None = None
+    phrasings: tuple[str, ...] = ()
+    """Ways a trainee might say this in their own words (they help say-it-first's matcher)."""
     pos: Pos = NOWHERE
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -27,7 +26,6 @@ TINY = VALID / "tiny.yaml"
 ESCAPING = VALID / "graph-escaping.yaml"
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 ALL = SHIPPED + sorted(VALID.glob("*.yaml"))
-DOT = shutil.which("dot")
 
 # pydot's parser calls pyparsing functions that newer pyparsing marks deprecated
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pydot")
@@ -139,20 +137,18 @@ def test_dot_highlights_a_path():
     assert marked == {"s0", "s2", "s3", "s5"}
 
 
-@pytest.mark.skipif(DOT is None, reason="Graphviz 'dot' is not on PATH (the pydot checks above still ran)")
 @pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
-def test_graphviz_accepts_the_dot(path):
+def test_graphviz_accepts_the_dot(path, graphviz_dot):
     s = load(path)
-    done = subprocess.run([DOT, "-Tsvg"], input=to_dot(s), capture_output=True, text=True, timeout=60)
+    done = subprocess.run([graphviz_dot, "-Tsvg"], input=to_dot(s), capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     ET.fromstring(done.stdout)
 
 
-@pytest.mark.skipif(DOT is None, reason="Graphviz 'dot' is not on PATH (the pydot checks above still ran)")
-def test_graphviz_draws_the_text_as_written():
+def test_graphviz_draws_the_text_as_written(graphviz_dot):
     s = load(ESCAPING)
     done = subprocess.run(
-        [DOT, "-Tsvg"], input=to_dot(s, trace(s, [1, 1])), capture_output=True, text=True, timeout=60, check=True
+        [graphviz_dot, "-Tsvg"], input=to_dot(s, trace(s, [1, 1])), capture_output=True, text=True, timeout=60, check=True
     )
     svg = ET.fromstring(done.stdout)
     texts = {t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")}
