@@ -30,7 +30,7 @@ from fractions import Fraction
 from typing import Literal, NamedTuple
 
 from simulator.engine.conditions import Expression, Kind, parse_number
-from simulator.engine.model import Choice, Effect, Ending, Scenario
+from simulator.engine.model import Choice, Effect, Ending, Scenario, Variant
 from simulator.engine.session import Session
 
 DEFAULT_BUDGET = 200_000
@@ -69,6 +69,10 @@ class Reachability:
     offered: frozenset[tuple[str, int]]
     complete: bool
     configurations: int = 0
+    shown: frozenset[tuple[str, str, int]] = frozenset()
+    """(state, text, index) of every version of a text that some arrival shows: text is
+    "title", "narration", "prompt", "ending title", "ending debrief", or "line" (index:
+    the line's place in the state's lines, for a line with a condition)."""
 
 
 @dataclass(slots=True)
@@ -88,6 +92,8 @@ def _observed(s: Scenario, extra: Expression | None = None) -> _Observed:
     turn = False
     conds = [c.when for st in s.states.values() for c in st.choices if c.when is not None]
     conds += [b.when for st in s.states.values() for b in st.next if b.when is not None]
+    conds += [v.when for _, _, v in _text_variants(s) if v.when is not None]
+    conds += [ln.when for st in s.states.values() for ln in st.lines if ln.when is not None]
     for c in conds:
         names |= c.names
         visits |= c.visits
@@ -122,9 +128,9 @@ every way every option can go, a named type would cost more than it tells."""
 
 @dataclass(frozen=True, slots=True)
 class _Move:
-    """A choice prepared for the projected configuration."""
+    """A choice, or a time-out's consequences, prepared for the projected configuration."""
 
-    choice: Choice
+    choice: Choice | None
     effects: tuple[tuple[int, Effect, int, int], ...]
     set: frozenset[str]
     unset: frozenset[str]
@@ -140,6 +146,7 @@ class _Space:
         self.numbers = obs.numbers
         index = {n: i for i, n in enumerate(obs.numbers)}
         self.moves_at: dict[str, tuple[_Move, ...]] = {}
+        self.timeout_at: dict[str, _Move] = {}
         for sid, st in s.states.items():
             self.moves_at[sid] = tuple(
                 _Move(
@@ -150,6 +157,14 @@ class _Space:
                     (sid, c.number) in obs.choices,
                 )
                 for c in st.choices
+            )
+            t = st.timeout
+            self.timeout_at[sid] = _Move(
+                None,
+                tuple((index[e.target], e, *s.bounds(e.target)) for e in t.effects if e.target in index),
+                frozenset(t.set) & obs.flags,
+                frozenset(t.unset) & obs.flags,
+                False,
             )
         # The states entered as they are, with no routing on and no visit to record: most of them.
         self.plain = frozenset(sid for sid, st in s.states.items() if not st.next and sid not in obs.visits)
@@ -217,38 +232,94 @@ class _Space:
         out: list[tuple[Option, Choice | None, list[Outcome]]] = []
         for m in self.moves_at[sid]:
             c = m.choice
+            assert c is not None
             if c.when is not None:
                 if ctx is None:
                     ctx = self.ctx(key)
                 if not c.when.holds(ctx):
                     continue
             offered.append(c)
-            new = values
-            if m.effects:
-                lst = list(values)
-                for i, e, low, high in m.effects:
-                    lst[i] = e.apply(lst[i], low, high)
-                new = tuple(lst)
-            nflags = (flags | m.set) - m.unset if (m.set or m.unset) else flags
+            new, nflags = self._changed(m, values, flags)
             nchosen = chosen | {(sid, c.number)} if m.observed else chosen
             out.append((c.number, c, self.enter(c.goto, new, nflags, vis, nchosen, nturn)))
         if state.on_timeout is not None:
-            out.append((TIMEOUT, None, self.enter(state.on_timeout, values, flags, vis, chosen, nturn)))
+            new, nflags = self._changed(self.timeout_at[sid], values, flags)
+            out.append((TIMEOUT, None, self.enter(state.on_timeout, new, nflags, vis, chosen, nturn)))
         return offered, out
+
+    @staticmethod
+    def _changed(m: _Move, values: tuple[int, ...], flags: frozenset[str]) -> tuple[tuple[int, ...], frozenset[str]]:
+        """The observed values and flags after move `m`."""
+        new = values
+        if m.effects:
+            lst = list(values)
+            for i, e, low, high in m.effects:
+                lst[i] = e.apply(lst[i], low, high)
+            new = tuple(lst)
+        return new, (flags | m.set) - m.unset if (m.set or m.unset) else flags
+
+
+def configuration_space(s: Scenario) -> _Space:
+    """The configuration space the exact exploration walks, for explorations of other
+    kinds (`audit`'s fixed strategies). `start()` gives the opening's outcomes and
+    `moves(config)` what is on offer at a decision configuration (its `.state`) and
+    where each option leads; an outcome (weight, chances, route, config) is taken with
+    probability weight / 100**chances."""
+    return _Space(s, _observed(s))
+
+
+def _text_variants(s: Scenario) -> list[tuple[str, str, Variant]]:
+    """Every version of every text that follows what happened, as (state, text, version)."""
+    out = []
+    for sid, st in s.states.items():
+        for name, variants in st.variants.items():
+            out += [(sid, name, v) for v in variants]
+        if st.ending is not None:
+            for name, variants in st.ending.variants.items():
+                out += [(sid, f"ending {name}", v) for v in variants]
+    return out
+
+
+def _shown_on_arrival(s: Scenario, sid: str, ctx: _Ctx) -> set[tuple[str, str, int]]:
+    """The versions of `sid`'s texts (and its conditional lines) that an arrival in `ctx` shows."""
+    st = s.states[sid]
+    out: set[tuple[str, str, int]] = set()
+    groups = [(name, vs) for name, vs in st.variants.items()]
+    if st.ending is not None:
+        groups += [(f"ending {name}", vs) for name, vs in st.ending.variants.items()]
+    for name, variants in groups:
+        for i, v in enumerate(variants):
+            if v.when is None or v.when.holds(ctx):
+                out.add((sid, name, i))
+                break
+    for i, ln in enumerate(st.lines):
+        if ln.when is not None and ln.when.holds(ctx):
+            out.add((sid, "line", i))
+    return out
 
 
 def reachability(s: Scenario, budget: int = DEFAULT_BUDGET) -> Reachability:
-    """Every state that some sequence of choices (and chance) reaches, and every
-    (state, choice number) that is ever on offer."""
+    """Every state that some sequence of choices (and chance) reaches, every (state,
+    choice number) that is ever on offer, and every version of a text ever shown."""
     space = _Space(s, _observed(s))
     reached: set[str] = set()
     offered: set[tuple[str, int]] = set()
+    shown: set[tuple[str, str, int]] = set()
     seen: set[_Config] = set()
     stack: list[_Config] = []
+    # Only states whose texts follow what happened need looking at on each arrival.
+    varying = frozenset(
+        sid
+        for sid, st in s.states.items()
+        if st.variants or (st.ending is not None and st.ending.variants) or any(ln.when for ln in st.lines)
+    )
 
     def push(outcomes: list[Outcome]) -> None:
         for _, _, route, key in outcomes:
             reached.update(route)
+            # A text is resolved on arrival, after the whole route (as the transcript does).
+            for sid in varying.intersection(route):
+                shown.update(_shown_on_arrival(s, sid, space.ctx(key)))
             if key not in seen:
                 seen.add(key)
                 stack.append(key)
@@ -266,7 +337,7 @@ def reachability(s: Scenario, budget: int = DEFAULT_BUDGET) -> Reachability:
         offered.update((key.state, c.number) for c in on_offer)
         for _, _, outcomes in moves:
             push(outcomes)
-    return Reachability(frozenset(reached), frozenset(offered), complete, len(seen))
+    return Reachability(frozenset(reached), frozenset(offered), complete, len(seen), frozenset(shown))
 
 
 @dataclass(frozen=True, slots=True)
@@ -830,14 +901,17 @@ class _Hidden:
         init = s.initial_values()
         # The sets at the start, one value in each.
         self.start = sum(1 << (f.offset + init[name] - f.low) for name, f in self.fields.items())
-        # Only the choices with an effect on a hidden value: other options (a time-out,
-        # the opening) leave the sets as they are.
+        # Only the options (choices and time-outs) with an effect on a hidden value: the
+        # others (and the opening) leave the sets as they are.
         self._effects: dict[tuple[str, Option | None], tuple[_PackedEffect, ...]] = {}
         for sid, st in s.states.items():
             for c in st.choices:
                 packed = tuple(self._pack(s, e) for e in c.effects if e.target in self.fields)
                 if packed:
                     self._effects[(sid, c.number)] = packed
+            packed = tuple(self._pack(s, e) for e in st.timeout.effects if e.target in self.fields)
+            if packed:
+                self._effects[(sid, TIMEOUT)] = packed
         # Many nodes carry the same sets into the same choice.
         self._cache: dict[tuple[str, Option | None, int], int] = {}
 
@@ -1059,7 +1133,7 @@ def _exact(s: Scenario, score: Expression, budget: int, progress: Progress | Non
     )
 
 
-def _can_end(s: Scenario) -> set[str]:
+def states_that_can_end(s: Scenario) -> set[str]:
     """The states from which some edge of the graph leads to an ending (conditions aside)."""
     into: dict[str, set[str]] = {sid: set() for sid in s.states}
     for sid, st in s.states.items():
@@ -1095,7 +1169,7 @@ def _random(
     stuck_states: dict[str, None] = {}
     best: tuple[tuple[int, int], int, list[Option], Session] | None = None
     worst: tuple[tuple[int, int], int, list[Option], Session] | None = None
-    can_end = _can_end(s)
+    can_end = states_that_can_end(s)
     every = max(1, runs // 100)
     for i in range(runs):
         if progress is not None and i % every == 0:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.engine.model import Scenario, ScenarioTest, State
+from simulator.engine.model import NO_CONSEQUENCE, Choice, Scenario, ScenarioTest, State, Timeout, Variant
 
 WIDTH = 88
 """Where long prose is wrapped (in `>-` blocks)."""
@@ -250,25 +250,72 @@ def dump(doc: dict[str, Any], header: list[str] | None = None) -> str:
 # -- a loaded scenario as plain data ------------------------------------------------
 
 
+def _versions(plain: str, variants: tuple[Variant, ...] | None) -> Any:
+    """A text that may follow what happened: the plain text, or its list of versions."""
+    if not variants:
+        return plain
+    out = []
+    for v in variants:
+        vd: dict[str, Any] = {}
+        if v.when is not None:
+            vd["when"] = v.when.source
+        vd["text"] = v.text
+        out.append(vd)
+    return out
+
+
+def _consequences(d: dict[str, Any], c: Choice | Timeout) -> None:
+    """What a choice or a time-out changes, in the format's order, into `d`."""
+    if c.effects:
+        d["effects"] = {e.target: e.describe() for e in c.effects}
+    if c.set:
+        d["set"] = list(c.set)
+    if c.unset:
+        d["unset"] = list(c.unset)
+
+
+def _citations(d: dict[str, Any], c: Choice | Timeout) -> None:
+    if c.refs:
+        d["refs"] = list(c.refs)
+    if c.competencies:
+        d["competencies"] = list(c.competencies)
+
+
 def state_doc(st: State) -> dict[str, Any]:
     """One state as its YAML mapping, keys in the format's order."""
     d: dict[str, Any] = {}
-    if st.title:
-        d["title"] = st.title
-    if st.narration:
-        d["narration"] = st.narration
+    if st.title or "title" in st.variants:
+        d["title"] = _versions(st.title, st.variants.get("title"))
+    if st.narration or "narration" in st.variants:
+        d["narration"] = _versions(st.narration, st.variants.get("narration"))
     if st.lines:
-        d["lines"] = [{ln.speaker: ln.text} for ln in st.lines]
-    if st.prompt and st.prompt != DEFAULT_PROMPT:
+        d["lines"] = [{ln.speaker: ln.text, **({"when": ln.when.source} if ln.when else {})} for ln in st.lines]
+    if "prompt" in st.variants:
+        d["prompt"] = _versions(st.prompt, st.variants["prompt"])
+    elif st.prompt and st.prompt != DEFAULT_PROMPT:
         d["prompt"] = st.prompt
     if st.time_limit is not None:
         d["time_limit"] = st.time_limit
     if st.on_timeout is not None:
-        d["on_timeout"] = st.on_timeout
+        if st.timeout == NO_CONSEQUENCE:
+            d["on_timeout"] = st.on_timeout
+        else:
+            t = st.timeout
+            td: dict[str, Any] = {"goto": st.on_timeout}
+            if t.rating is not None:
+                td["rating"] = t.rating
+            _consequences(td, t)
+            if t.feedback:
+                td["feedback"] = t.feedback
+            _citations(td, t)
+            d["on_timeout"] = td
+    if st.order != "shuffled" and st.choices:
+        d["order"] = st.order
     if st.ending is not None:
-        e: dict[str, Any] = {"outcome": st.ending.outcome, "title": st.ending.title}
-        if st.ending.debrief:
-            e["debrief"] = st.ending.debrief
+        ending = st.ending
+        e: dict[str, Any] = {"outcome": ending.outcome, "title": _versions(ending.title, ending.variants.get("title"))}
+        if ending.debrief or "debrief" in ending.variants:
+            e["debrief"] = _versions(ending.debrief, ending.variants.get("debrief"))
         d["ending"] = e
     elif st.next:
         branches = []
@@ -285,19 +332,13 @@ def state_doc(st: State) -> dict[str, Any]:
         choices = []
         for c in st.choices:
             cd: dict[str, Any] = {"text": c.text, "rating": c.rating}
-            if c.effects:
-                cd["effects"] = {e.target: e.describe() for e in c.effects}
-            if c.set:
-                cd["set"] = list(c.set)
-            if c.unset:
-                cd["unset"] = list(c.unset)
+            _consequences(cd, c)
             cd["feedback"] = c.feedback
-            if c.refs:
-                cd["refs"] = list(c.refs)
-            if c.competencies:
-                cd["competencies"] = list(c.competencies)
+            _citations(cd, c)
             if c.when is not None:
                 cd["when"] = c.when.source
+            if c.phrasings:
+                cd["phrasings"] = list(c.phrasings)
             cd["goto"] = c.goto
             choices.append(cd)
         d["choices"] = choices

@@ -22,6 +22,7 @@ from yaml.resolver import BaseResolver
 from simulator.authoring.diagnostics import Diagnostic, ScenarioError
 from simulator.engine import conditions
 from simulator.engine.model import (
+    NO_CONSEQUENCE,
     OUTCOMES,
     RATINGS,
     STAGES,
@@ -40,6 +41,9 @@ from simulator.engine.model import (
     Scenario,
     ScenarioTest,
     State,
+    Timeout,
+    Variant,
+    Variants,
     Voice,
 )
 
@@ -550,7 +554,19 @@ class _Reader:
         return tuple(out)
 
     # -- states --------------------------------------------------------------------
-    STATE_KEYS = ("title", "narration", "lines", "prompt", "time_limit", "on_timeout", "choices", "next", "ending")
+    STATE_KEYS = (
+        "title",
+        "narration",
+        "lines",
+        "prompt",
+        "time_limit",
+        "on_timeout",
+        "order",
+        "choices",
+        "next",
+        "ending",
+    )
+    TIMEOUT_KEYS = ("goto", "rating", "effects", "set", "unset", "feedback", "refs", "competencies")
 
     def state(self, knode: ScalarNode, vnode: Node) -> State | None:
         sid = knode.value
@@ -568,13 +584,16 @@ class _Reader:
                 )
             else:
                 self.error(knode, f"{where} needs 'choices', 'next' or 'ending' to say what happens there")
-        title = self.text(m["title"][1], f"the title of {where}", required=False) if "title" in m else ""
-        narration = (
-            self.text(m["narration"][1], f"the narration of {where}", required=False) if "narration" in m else ""
-        )
-        prompt = self.text(m["prompt"][1], f"the prompt of {where}") if "prompt" in m else "What do you do?"
+        variants: dict[str, Variants] = {}
+        title = self.versions(m, "title", f"the title of {where}", variants, required=False)
+        narration = self.versions(m, "narration", f"the narration of {where}", variants, required=False)
+        prompt = self.versions(m, "prompt", f"the prompt of {where}", variants) if "prompt" in m else None
         lines = self.read_lines(m["lines"][1], where) if "lines" in m else ()
+        order = self.choice_of(m["order"][1], f"'order' of {where}", ("shuffled", "fixed")) if "order" in m else None
+        if "order" in m and "choices" not in m:
+            self.error(m["order"][0], f"{where} has 'order' but no choices to put in order")
         time_limit = on_timeout = None
+        timeout = NO_CONSEQUENCE
         if "time_limit" in m:
             time_limit = self.integer(m["time_limit"][1], f"the time limit of {where}", 5, 3600)
             if "choices" not in m:
@@ -584,7 +603,7 @@ class _Reader:
                     m["time_limit"][0], f"{where} has a time limit but no 'on_timeout' state for when the time runs out"
                 )
         if "on_timeout" in m:
-            on_timeout = self.ref(m["on_timeout"][1], self.state_ids, "state")
+            on_timeout, timeout = self.read_timeout(m["on_timeout"][1], where)
             if "time_limit" not in m:
                 self.error(
                     m["on_timeout"][0],
@@ -612,20 +631,114 @@ class _Reader:
             prompt=prompt or "What do you do?",
             time_limit=time_limit,
             on_timeout=on_timeout,
+            timeout=timeout,
             choices=choices,
             next=branches,
             ending=ending,
             pos=self.pos(knode),
+            order="fixed" if order == "fixed" else "shuffled",
+            variants=variants,
+        )
+
+    def versions(
+        self, m: dict[str, tuple[Node, Node]], key: str, where: str, into: dict[str, Variants], required: bool = True
+    ) -> str:
+        """A text that may follow what happened: one text, or a list of versions
+        `- when: CONDITION` / `  text: ...` with at most one without `when`, last.
+
+        Returns the plain text (the version without `when`, or ''); puts the versions,
+        if a list was given, into `into[key]`.
+        """
+        if key not in m:
+            return ""
+        node = m[key][1]
+        if not isinstance(node, SequenceNode):
+            return self.text(node, where, required=required) or ""
+        self.visit(node)
+        if not node.value:
+            self.error(node, f"{where} is an empty list; give a text, or versions like '- when: ...' and 'text: ...'")
+            return ""
+        out: list[Variant] = []
+        plain = ""
+        for i, item in enumerate(node.value, 1):
+            vwhere = f"version {i} of {where}"
+            vm = self.mapping(item, vwhere, ("when", "text"), ("text",))
+            if vm is None:
+                continue
+            text = self.text(vm["text"][1], f"the text of {vwhere}", required=required)
+            when = self.condition(vm["when"][1], f"'when' of {vwhere}") if "when" in vm else None
+            if "when" not in vm:
+                if i != len(node.value):
+                    self.error(
+                        item,
+                        f"in {where}, the version without 'when' is shown when no other applies, so it must be the "
+                        "last one (the versions after it could never be shown)",
+                    )
+                plain = text or ""
+            if text is not None:
+                out.append(Variant(text, when, self.pos(item)))
+        into[key] = tuple(out)
+        return plain
+
+    def consequences(self, m: dict[str, tuple[Node, Node]], where: str) -> dict[str, Any]:
+        """What a choice or a time-out changes and cites: effects, set, unset, refs, competencies."""
+        out: dict[str, Any] = {}
+        out["effects"] = self.read_effects(m["effects"][1], where) if "effects" in m else ()
+        for key, pool, what in (
+            ("set", self.flags, "flag"),
+            ("unset", self.flags, "flag"),
+            ("refs", self.references, "reference"),
+        ):
+            out[key] = (
+                tuple(
+                    r
+                    for n in (self.seq(m[key][1], f"'{key}' of {where}", True) or [])
+                    if (r := self.ref(n, pool, what))
+                )
+                if key in m
+                else ()
+            )
+        comps: list[int] = []
+        if "competencies" in m:
+            for n in self.seq(m["competencies"][1], f"'competencies' of {where}", True) or []:
+                c = self.integer(n, "a CSWE EPAS competency", 1, 9)
+                if c is not None:
+                    comps.append(c)
+        out["competencies"] = tuple(comps)
+        return out
+
+    def read_timeout(self, node: Node, where: str) -> tuple[str | None, Timeout]:
+        """`on_timeout`: a state id, or what running out of time does (`goto` and, like a choice,
+        rating, feedback, effects, set, unset, refs, competencies)."""
+        if not isinstance(node, MappingNode):
+            return self.ref(node, self.state_ids, "state"), NO_CONSEQUENCE
+        twhere = f"'on_timeout' of {where}"
+        m = self.mapping(node, twhere, self.TIMEOUT_KEYS, ("goto",))
+        if m is None:
+            return None, NO_CONSEQUENCE
+        goto = self.ref(m["goto"][1], self.state_ids, "state") if "goto" in m else None
+        rating = self.choice_of(m["rating"][1], f"the rating of {twhere}", RATINGS) if "rating" in m else None
+        feedback = self.text(m["feedback"][1], f"the feedback of {twhere}") if "feedback" in m else ""
+        return goto, Timeout(
+            rating=cast(Rating, rating) if rating else None,
+            feedback=feedback or "",
+            pos=self.pos(node),
+            **self.consequences(m, twhere),
         )
 
     def read_lines(self, node: Node, where: str) -> tuple[Line, ...]:
         out = []
         for item in self.seq(node, f"the lines of {where}") or []:
-            if not isinstance(item, MappingNode) or len(item.value) != 1:
+            # `- maria: I heard...`, and optionally `when: CONDITION` beside it (said only then).
+            pairs = item.value if isinstance(item, MappingNode) else []
+            whens = [(k, v) for k, v in pairs if isinstance(k, ScalarNode) and k.value == "when"]
+            said = [(k, v) for k, v in pairs if not (isinstance(k, ScalarNode) and k.value == "when")]
+            if not isinstance(item, MappingNode) or len(said) != 1 or len(whens) > 1:
                 self.error(item, f"each line of {where} should be 'member: what they say', e.g. '- maria: I heard...'")
                 continue
             self.visit(item)
-            knode, vnode = item.value[0]
+            knode, vnode = said[0]
+            when = self.condition(whens[0][1], f"'when' of a line of {where}") if whens else None
             if knode.value in self.broken:
                 continue
             speaker = self.ref(knode, self.speakers, "member") if self.speakers or self.broken else None
@@ -635,8 +748,8 @@ class _Reader:
                     f"'{_short(knode.value)}' speaks, but the scenario has no 'members' (or 'cast'); add them at the top",
                 )
             text = self.text(vnode, f"what {knode.value} says")
-            if speaker is not None and text is not None:
-                out.append(Line(speaker, text, self.pos(knode)))
+            if speaker is not None and text is not None and (when is not None or not whens):
+                out.append(Line(speaker, text, self.pos(knode), when))
         return tuple(out)
 
     CHOICE_KEYS = (
@@ -663,40 +776,7 @@ class _Reader:
         rating = self.choice_of(m["rating"][1], f"the rating of {where}", RATINGS) if "rating" in m else None
         feedback = self.text(m["feedback"][1], f"the feedback of {where}") if "feedback" in m else None
         goto = self.ref(m["goto"][1], self.state_ids, "state") if "goto" in m else None
-        effects = self.read_effects(m["effects"][1], where) if "effects" in m else ()
-        set_ = (
-            tuple(
-                f
-                for n in (self.seq(m["set"][1], f"'set' of {where}", True) or [])
-                if (f := self.ref(n, self.flags, "flag"))
-            )
-            if "set" in m
-            else ()
-        )
-        unset = (
-            tuple(
-                f
-                for n in (self.seq(m["unset"][1], f"'unset' of {where}", True) or [])
-                if (f := self.ref(n, self.flags, "flag"))
-            )
-            if "unset" in m
-            else ()
-        )
-        refs = (
-            tuple(
-                r
-                for n in (self.seq(m["refs"][1], f"'refs' of {where}", True) or [])
-                if (r := self.ref(n, self.references, "reference"))
-            )
-            if "refs" in m
-            else ()
-        )
-        comps: list[int] = []
-        if "competencies" in m:
-            for n in self.seq(m["competencies"][1], f"'competencies' of {where}", True) or []:
-                c = self.integer(n, "a CSWE EPAS competency", 1, 9)
-                if c is not None:
-                    comps.append(c)
+        has = self.consequences(m, where)
         when = self.condition(m["when"][1], f"'when' of {where}") if "when" in m else None
         phrasings = self.text_list(m["phrasings"][1], f"'phrasings' of {where}") if "phrasings" in m else ()
         if len(self.diags) > before or text is None or rating is None or feedback is None or goto is None:
@@ -707,13 +787,9 @@ class _Reader:
             rating=cast(Rating, rating),
             feedback=feedback,
             goto=goto,
-            effects=effects,
-            set=set_,
-            unset=unset,
-            refs=refs,
-            competencies=tuple(comps),
             when=when,
             phrasings=phrasings,
+            **has,
             pos=self.pos(node),
         )
 
@@ -795,12 +871,20 @@ class _Reader:
         m = self.mapping(node, f"the ending of {where}", ("outcome", "title", "debrief"), ("outcome", "title"))
         if m is None:
             return None
+        before = len(self.diags)
         outcome = self.choice_of(m["outcome"][1], f"the outcome of {where}", OUTCOMES) if "outcome" in m else None
-        title = self.text(m["title"][1], f"the ending title of {where}") if "title" in m else None
-        debrief = self.text(m["debrief"][1], f"the debrief of {where}", required=False) if "debrief" in m else ""
-        if outcome is None or title is None:
+        variants: dict[str, Variants] = {}
+        title = self.versions(m, "title", f"the ending title of {where}", variants)
+        debrief = self.versions(m, "debrief", f"the debrief of {where}", variants, required=False)
+        if outcome is None or len(self.diags) > before:
             return None
-        return Ending(cast(Outcome, outcome), title, debrief or "", self.pos(node))
+        if "title" in m and not title:
+            self.error(
+                m["title"][1],
+                f"the ending title of {where} needs a version without 'when', last, for when no other applies",
+            )
+            return None
+        return Ending(cast(Outcome, outcome), title, debrief, self.pos(node), variants)
 
     def check_route_loops(self, states: dict[str, State]) -> None:
         """States that only route on must not form a loop: it would never stop."""

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
     out.append(f"{scenario.title}  (seed {args.seed})")
     for sid in session.opening:
-        show(state_entries(scenario, sid))
+        show(state_entries(scenario, sid, session.context))
     problem = None
     for i, pick in enumerate(args.choose, 1):
         if session.finished:
@@ -88,13 +88,18 @@ def run(args: argparse.Namespace) -> int:
             problem = f"at decision {i} (state '{session.state.id}'): {exc}\nOn offer there:\n{listing}{timed}"
             break
         if step.timed_out:
-            out.append(f"\n[{step.turn}] The time ran out (timeout).")
+            rated = f", {step.rating}" if step.rating else ""
+            out.append(f"\n[{step.turn}] The time ran out (timeout{rated}).")
+            if step.changes:
+                out.append(wrap(_fmt_changes(scenario, step), "    "))
+            if step.feedback:
+                out.append(wrap("Why: " + step.feedback, "    "))
         else:
             out.append("")
             out.append(wrap(f"[{step.turn}] You chose {step.choice}: {step.text} ({step.rating})"))
             out.append(wrap(_fmt_changes(scenario, step), "    "))
             out.append(wrap("Why: " + step.feedback, "    "))
-        show(step_entries(scenario, step)[1:])
+        show(step_entries(scenario, step, session.context)[1:])
     if args.json:
         result = {
             "scenario": scenario.id,
@@ -103,7 +108,11 @@ def run(args: argparse.Namespace) -> int:
             "state": session.state.id,
             "ending": None
             if session.ending is None
-            else {"state": session.state.id, "outcome": session.ending.outcome, "title": session.ending.title},
+            else {
+                "state": session.state.id,
+                "outcome": session.ending.outcome,
+                "title": session.ending.shown("title", session.context),
+            },
             "meters": session.meters(),
             "members": session.members(),
             "flags": sorted(session.flags),
@@ -115,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(out))
         print()
         if session.ending is not None:
-            print(f"Ending ({session.ending.outcome}): {session.ending.title}")
+            print(f"Ending ({session.ending.outcome}): {session.ending.shown('title', session.context)}")
         elif problem is None:
             print(f"Stopped after {session.turn} decision(s) at '{session.state.id}'. On offer:")
             for c in session.choices():

@@ -6,10 +6,11 @@ the source file so that the validator can name the line of a problem.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from simulator.engine.conditions import Condition
+from simulator.engine.conditions import Condition, Context
 
 Rating = Literal["recommended", "acceptable", "risky", "harmful"]
 Outcome = Literal["strong", "mixed", "poor"]
@@ -93,12 +94,33 @@ class Effect:
 
 
 @dataclass(frozen=True, slots=True)
+class Variant:
+    """One version of a text: shown when `when` holds (None: otherwise), the first that holds winning."""
+
+    text: str
+    when: Condition | None = None
+    pos: Pos = NOWHERE
+
+
+Variants = tuple[Variant, ...]
+
+
+def pick(variants: Variants, ctx: Context) -> str | None:
+    """The text of the first variant whose condition holds (or that has none), else None."""
+    for v in variants:
+        if v.when is None or v.when.holds(ctx):
+            return v.text
+    return None
+
+
+@dataclass(frozen=True, slots=True)
 class Line:
-    """One thing a member says."""
+    """One thing a member says; with `when`, only when that holds on arrival."""
 
     speaker: str
     text: str
     pos: Pos = NOWHERE
+    when: Condition | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +144,25 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class Timeout:
+    """What letting the time run out at a decision does, besides going to `on_timeout`:
+    a rating, feedback and references for the debrief, and effects and flags, like a choice's."""
+
+    rating: Rating | None = None
+    feedback: str = ""
+    effects: tuple[Effect, ...] = ()
+    set: tuple[str, ...] = ()
+    unset: tuple[str, ...] = ()
+    refs: tuple[str, ...] = ()
+    competencies: tuple[int, ...] = ()
+    pos: Pos = NOWHERE
+
+
+NO_CONSEQUENCE = Timeout()
+"""A time-out that only moves on (`on_timeout` written as a state id)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Branch:
     """One branch of a `next` list: a condition, a chance in percent, or the default."""
 
@@ -137,12 +178,21 @@ class Branch:
 
 @dataclass(frozen=True, slots=True)
 class Ending:
-    """How a scenario ends: an outcome, a title and a debrief text."""
+    """How a scenario ends: an outcome, a title and a debrief text.
+
+    `title` and `debrief` hold the text shown when no variant applies; `variants` maps
+    "title" and "debrief" to versions that follow what happened (see `State.variants`).
+    """
 
     outcome: Outcome
     title: str
     debrief: str = ""
     pos: Pos = NOWHERE
+    variants: Mapping[str, Variants] = field(default_factory=dict)
+
+    def shown(self, name: Literal["title", "debrief"], ctx: Context) -> str:
+        """The ending's `name` as shown, given what `ctx` says happened."""
+        return _shown(self, name, ctx)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,10 +206,18 @@ class State:
     prompt: str = "What do you do?"
     time_limit: int | None = None
     on_timeout: str | None = None
+    timeout: Timeout = NO_CONSEQUENCE
+    """What running out of time does besides going to `on_timeout`."""
     choices: tuple[Choice, ...] = ()
     next: tuple[Branch, ...] = ()
     ending: Ending | None = None
     pos: Pos = NOWHERE
+    order: Literal["shuffled", "fixed"] = "shuffled"
+    """How a decision's choices are shown: in an order drawn for each run, or as authored."""
+    variants: Mapping[str, Variants] = field(default_factory=dict)
+    """Versions of "title", "narration" and "prompt" that follow what happened: the first
+    whose condition holds on arrival is shown. The plain fields hold the version without a
+    condition (shown when none holds), or the default."""
     guarded: bool = field(init=False, repr=False, compare=False)
     """Whether any choice here has a `when` condition (worked out once, so a session
     can hand out the choices of an unconditional decision without testing each)."""
@@ -167,11 +225,29 @@ class State:
     def __post_init__(self) -> None:
         object.__setattr__(self, "guarded", any(c.when is not None for c in self.choices))
 
+    def shown(self, name: Literal["title", "narration", "prompt"], ctx: Context) -> str:
+        """The state's `name` as shown on arrival, given what `ctx` says happened."""
+        return _shown(self, name, ctx)
+
+    def lines_shown(self, ctx: Context) -> tuple[Line, ...]:
+        """The lines spoken on arrival: those without a condition, and those whose condition holds."""
+        return tuple(ln for ln in self.lines if ln.when is None or ln.when.holds(ctx))
+
     @property
     def kind(self) -> Literal["decision", "route", "ending"]:
         if self.ending is not None:
             return "ending"
         return "route" if self.next else "decision"
+
+
+def _shown(owner: State | Ending, name: str, ctx: Context) -> str:
+    variants = owner.variants.get(name)
+    if variants:
+        text = pick(variants, ctx)
+        if text is not None:
+            return text
+    plain: str = getattr(owner, name)
+    return plain
 
 
 @dataclass(frozen=True, slots=True)

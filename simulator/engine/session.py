@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from simulator.engine.model import Choice, Ending, Scenario, State
+from simulator.engine.conditions import Context
+from simulator.engine.model import Choice, Ending, Scenario, State, Timeout
 
 JSON_VERSION = 1
 """The saved-session format this engine writes (`to_json`'s "version")."""
@@ -185,6 +186,12 @@ class Session:
         """Decisions made so far."""
         return len(self._history)
 
+    @property
+    def context(self) -> Context:
+        """What a condition sees now (for text that follows what happened)."""
+        self._ctx.turn = len(self._history)
+        return self._ctx
+
     # -- reading ---------------------------------------------------------------
     @property
     def state(self) -> State:
@@ -253,31 +260,33 @@ class Session:
         # decision is this decision's `before`: one copy per decision, not two.
         state = self.scenario.states[self._current]
         before = self._snapshot
+        # A choice, or what running out of time does: both carry effects and flags.
+        what: Choice | Timeout = state.timeout if choice is None else choice
+        values = self._values
+        limits = self.scenario.limits
+        for eff in what.effects:
+            t = eff.target
+            low, high = limits[t]
+            if eff.fair:
+                values[t] = eff.apply(values[t], low, high)
+            else:
+                # Effect.apply's plain case, written out because most changes are plain: it
+                # protects the "engine decisions" row of benchmarks/run_all.py (a property test
+                # in tests/engine/test_properties.py holds it to Effect.apply).
+                v = values[t] + eff.amount
+                values[t] = low if v < low else high if v > high else v
         flags_set: tuple[str, ...] = ()
         flags_unset: tuple[str, ...] = ()
+        if what.set:
+            flags_set = tuple(f for f in what.set if f not in self._flags)
+            self._flags.update(what.set)
+        if what.unset:
+            flags_unset = tuple(f for f in what.unset if f in self._flags)
+            self._flags.difference_update(what.unset)
         if choice is None:
             assert state.on_timeout is not None
             target = state.on_timeout
         else:
-            values = self._values
-            limits = self.scenario.limits
-            for eff in choice.effects:
-                t = eff.target
-                low, high = limits[t]
-                if eff.fair:
-                    values[t] = eff.apply(values[t], low, high)
-                else:
-                    # Effect.apply's plain case, written out because most changes are plain: it
-                    # protects the "engine decisions" row of benchmarks/run_all.py (a property test
-                    # in tests/engine/test_properties.py holds it to Effect.apply).
-                    v = values[t] + eff.amount
-                    values[t] = low if v < low else high if v > high else v
-            if choice.set:
-                flags_set = tuple(f for f in choice.set if f not in self._flags)
-                self._flags.update(choice.set)
-            if choice.unset:
-                flags_unset = tuple(f for f in choice.unset if f in self._flags)
-                self._flags.difference_update(choice.unset)
             self._chosen.add((state.id, choice.number))
             target = choice.goto
         turn = len(self._history) + 1
@@ -287,28 +296,25 @@ class Session:
         # Built with tuple.__new__, in field order: a NamedTuple's own constructor is a
         # Python-level function that costs about 0.14 µs more per decision (of some 4.5 µs);
         # this protects the "engine decisions" row of benchmarks/run_all.py.
-        if choice is None:
-            step = _new_step(
-                Step, (turn, state.id, None, None, "", "", (), before, after, flags_set, flags_unset, route)
-            )
-        else:
-            step = _new_step(
-                Step,
-                (
-                    turn,
-                    state.id,
-                    choice.number,
-                    choice.rating,
-                    choice.text,
-                    choice.feedback,
-                    choice.refs,
-                    before,
-                    after,
-                    flags_set,
-                    flags_unset,
-                    route,
-                ),
-            )
+        number = None if choice is None else choice.number
+        text = "" if choice is None else choice.text
+        step = _new_step(
+            Step,
+            (
+                turn,
+                state.id,
+                number,
+                what.rating,
+                text,
+                what.feedback,
+                what.refs,
+                before,
+                after,
+                flags_set,
+                flags_unset,
+                route,
+            ),
+        )
         self._history.append(step)
         return step
 

@@ -35,7 +35,12 @@ def to_json(
         "seed": session.seed,
         "ending": None
         if ending is None
-        else {"state": session.state.id, "outcome": ending.outcome, "title": ending.title, "debrief": ending.debrief},
+        else {
+            "state": session.state.id,
+            "outcome": ending.outcome,
+            "title": ending.shown("title", session.context),
+            "debrief": ending.shown("debrief", session.context),
+        },
         "meters": session.meters(),
         "members": session.members(),
         "transcript": [
@@ -164,19 +169,17 @@ def to_markdown(
     out += ["## Debrief", ""]
     ending = session.ending
     if ending is not None:
-        out += [f"### The ending: {md(ending.title)} ({ending.outcome})", ""]
-        if ending.debrief:
-            out += [md(ending.debrief), ""]
+        out += [f"### The ending: {md(ending.shown('title', session.context))} ({ending.outcome})", ""]
+        if debrief := ending.shown("debrief", session.context):
+            out += [md(debrief), ""]
     else:
         out += ["The scenario was not finished.", ""]
     out += ["### Reaction", "", REFLECTION_PROMPTS["reaction"], "", _quote(texts.get("reaction", "")), ""]
     out += ["### Decisions", ""]
     for r in debrief_items(session):
         out.append(f"{r.turn}. **{md(r.where)}**")
-        if r.timed_out:
-            out.append("   - You let the time run out.")
-        else:
-            out.append(f"   - You chose: {md(r.chosen)}")
+        out.append("   - You let the time run out." if r.timed_out else f"   - You chose: {md(r.chosen)}")
+        if r.rating is not None:
             out.append(f"   - Rating: {r.rating}")
         if r.recommended and not r.took_recommended:
             for text in r.recommended:

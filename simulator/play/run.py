@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from simulator.engine.model import Scenario
 from simulator.engine.session import Session, Step
@@ -35,6 +36,9 @@ class Observer:
 
     def on_abandon(self, session: Session) -> None:
         """The trainee left the run unfinished on purpose (restart, library): not to be offered again."""
+
+    def on_export(self, paths: Sequence[Path]) -> None:
+        """The debrief was exported to these files on this computer (not told of browser downloads)."""
 
 
 ObserverFactory = Callable[[Scenario, Settings, int], Observer]
@@ -97,6 +101,11 @@ class Run:
     def reflections(self, texts: Mapping[str, str]) -> str | None:
         copy = dict(texts)
         return self._tell(lambda o: o.on_reflections(copy))
+
+    def exported(self, paths: Sequence[Path]) -> str | None:
+        """The debrief was written to the files `paths`, so the records can say where they are."""
+        copy = tuple(paths)
+        return self._tell(lambda o: o.on_export(copy))
 
     def abandoned(self) -> str | None:
         """The trainee left this run unfinished on purpose (restart, library): not to be offered again."""

@@ -294,14 +294,16 @@ def oracle(s, score, limit=60_000):
             return
         share = prob / len(options)
         for c in options:
-            if c is None:
-                enter(st.on_timeout, values, flags, visited, chosen, turn + 1, share)
-                continue
+            # A time-out changes values and flags as its consequences say, like a choice.
+            what = st.timeout if c is None else c
             new = dict(values)
-            for e in c.effects:
+            for e in what.effects:
                 new[e.target] = e.apply(new[e.target], *s.bounds(e.target))
-            nflags = (flags | set(c.set)) - set(c.unset)
-            enter(c.goto, new, nflags, visited, chosen | {(sid, c.number)}, turn + 1, share)
+            nflags = (flags | set(what.set)) - set(what.unset)
+            if c is None:
+                enter(st.on_timeout, new, nflags, visited, chosen, turn + 1, share)
+            else:
+                enter(c.goto, new, nflags, visited, chosen | {(sid, c.number)}, turn + 1, share)
 
     enter(s.start, s.initial_values(), frozenset(), frozenset(), frozenset(), 0, Fraction(1))
     return out

@@ -82,9 +82,9 @@ class DebriefScreen(RunScreen):
                         Content(f" {OUTCOME_WORDS.get(ending.outcome, ending.outcome)} "),
                         classes=f"outcome outcome-{ending.outcome}",
                     )
-                    yield Static(Content(_flat(ending.title)), classes="ending-title")
-                if ending.debrief:
-                    yield Static(Content(_flat(ending.debrief)), classes="ending-debrief")
+                    yield Static(Content(_flat(ending.shown("title", s.context))), classes="ending-title")
+                if debrief := ending.shown("debrief", s.context):
+                    yield Static(Content(_flat(debrief)), classes="ending-debrief")
             else:
                 yield Static(Content("You left before the scenario ended."), classes="ending-debrief")
             # Reactions
@@ -99,13 +99,13 @@ class DebriefScreen(RunScreen):
                     with Horizontal(classes="decision-head"):
                         if r.rating is None:
                             yield Static(Content(" Time ran out "), classes="rating rating-timeout")
-                            yield Static(Content("You let the time run out."), classes="decision-chosen")
                         else:
                             yield Static(
                                 Content(f" {RATING_WORDS.get(r.rating, r.rating)} "),
                                 classes=f"rating rating-{r.rating}",
                             )
-                            yield Static(Content(f"You chose: {_flat(r.chosen)}"), classes="decision-chosen")
+                        said = "You let the time run out." if r.timed_out else f"You chose: {_flat(r.chosen)}"
+                        yield Static(Content(said), classes="decision-chosen")
                     if r.took_recommended:
                         pass
                     elif r.recommended:
@@ -241,6 +241,9 @@ class DebriefScreen(RunScreen):
             self.notify(f"Could not export to {self.export_dir}: {exc.strerror or exc}", severity="error", timeout=10)
             return
         self.exported = (md, js)
+        problem = self.run.exported((md, js))
+        if problem:
+            self.notify(f"Could not note the exported files in the records: {problem}", severity="warning", timeout=8)
         result = self.query_one("#export-result", Static)
         result.update(Content(f"Exported:\n  {md}\n  {js}"))
         result.display = True

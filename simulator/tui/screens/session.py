@@ -132,7 +132,7 @@ class SessionScreen(RunScreen):
             ended.display = True
             assert s.ending is not None
             prompt.update(Content("The session has ended."))
-            self.query_one("#ending-text", Static).update(Content(s.ending.title))
+            self.query_one("#ending-text", Static).update(Content(s.ending.shown("title", s.context)))
             self.query_one("#debrief", Button).focus()
             return
         self._set_phase("choosing")
@@ -140,7 +140,7 @@ class SessionScreen(RunScreen):
         offered = s.choices()
         choices_list.choices = offered
         choices_list.display = True
-        text = " ".join(s.state.prompt.split())
+        text = " ".join(s.state.shown("prompt", s.context).split())
         if not offered:
             text += " (Nothing can be done here right now.)"
         prompt.update(Content(text))

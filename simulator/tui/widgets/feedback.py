@@ -60,8 +60,10 @@ class FeedbackPanel(Vertical):
         step = self._step
         with Horizontal(classes="feedback-head"):
             yield rating_badge(step.rating)
-            if step.timed_out:
+            if step.timed_out and not step.feedback:
                 lead = "You let the silence run, and the session moved on without you. See how the room took it."
+            elif step.timed_out:
+                lead = "You let the time run out. " + " ".join(step.feedback.split())
             else:
                 lead = " ".join(step.feedback.split())
             yield Static(Content(lead), classes="feedback-text")
