@@ -12,10 +12,11 @@ from pathlib import Path
 import networkx as nx
 
 from simulator.authoring.analysis import reachability
+from simulator.authoring.audit import standout
 from simulator.authoring.diagnostics import Diagnostic
 from simulator.authoring.library import SUFFIXES
 from simulator.authoring.loader import load_text
-from simulator.engine.model import Pos, Scenario
+from simulator.engine.model import Pos, Scenario, State, Variant
 
 
 def graph(s: Scenario) -> nx.DiGraph:
@@ -58,6 +59,21 @@ def warnings(s: Scenario) -> list[Diagnostic]:
                 what = "ending" if st.ending else "state"
                 warn(st.pos, f"{what} '{sid}' is never reached: the conditions on every way to it never hold")
             if sid in found.states:
+                for where, name, variants in _texts(st):
+                    for i, v in enumerate(variants):
+                        if (sid, name, i) not in found.shown:
+                            why = (
+                                f"on every arrival its condition '{v.when}' is false or a version above it applies"
+                                if v.when
+                                else "a version above it applies on every arrival"
+                            )
+                            warn(v.pos, f"version {i + 1} of {where} of state '{sid}' is never shown: {why}")
+                for i, ln in enumerate(st.lines):
+                    if ln.when is not None and (sid, "line", i) not in found.shown:
+                        warn(
+                            ln.pos,
+                            f"this line of state '{sid}' is never said: its condition '{ln.when}' never holds on arrival",
+                        )
                 for c in st.choices:
                     if c.when is not None and (sid, c.number) not in found.offered:
                         warn(
@@ -72,6 +88,14 @@ def warnings(s: Scenario) -> list[Diagnostic]:
             warn(
                 st.pos,
                 f"decision '{sid}' has no recommended choice; trainees learn most when one response is the model",
+            )
+        for c, n, other in standout(st):
+            warn(
+                c.pos,
+                f"choice {c.number} of '{sid}' is recommended and more than a quarter longer than every choice"
+                f" not recommended there ({n} characters against {other}): trainees learn to pick the longest answer"
+                " instead of judging the situation. Shorten it or give the other choices the same weight; if it"
+                " bundles several pieces of advice, split them across decisions",
             )
         if len(st.choices) > 1:
             shapes = {
@@ -89,6 +113,14 @@ def warnings(s: Scenario) -> list[Diagnostic]:
                     f"every choice at '{sid}' leads to '{st.choices[0].goto}' with the same effects, so the decision makes no difference",
                 )
     return sorted(out, key=lambda d: (d.line, d.col))
+
+
+def _texts(st: State) -> list[tuple[str, str, tuple[Variant, ...]]]:
+    """(how to name it, its key in `Reachability.shown`, its versions) for each text of `st` that has versions."""
+    out = [(f"the {name}", name, vs) for name, vs in st.variants.items()]
+    if st.ending is not None:
+        out += [(f"the ending {name}", f"ending {name}", vs) for name, vs in st.ending.variants.items()]
+    return out
 
 
 def check_file(path: Path) -> list[Diagnostic]:

@@ -41,7 +41,7 @@ def test_offered_matches_what_was_on_offer_at_each_decision(tiny):
 
     live = Session(tiny, seed=0)
     seen = []
-    for n in (2, 2):  # the harmful choice hides "Invite both to speak" at the next decision
+    for n in (2, 2):  # the harmful choice hides "Invite both in" at the next decision
         seen.append(live.choices())
         live.choose(n)
     assert offered(live) == tuple(seen)
@@ -116,7 +116,7 @@ def test_markdown_and_json_exports(circle, tmp_path):
     assert md.startswith("# The Circle [Snapshot]\n")
     assert "Trainee: Zoë" in md and "Mode: assessment" in md
     assert "**Kwame:** Don't look at me like that. The bus [b]never[/b] comes." in md
-    assert "**You:** Remind him of the agreement to arrive on time." in md
+    assert "**You:** Remind him, firmly, of the group's agreement to arrive on time." in md
     assert "### The ending: The circle widens (strong)" in md
     assert "> Uneasy [b]at first[/b]" in md and "> Annoyance." in md
     assert "   - Recommended here: Welcome him, say buses are maddening, and offer a quick recap." in md

@@ -378,7 +378,7 @@ async def test_tiny_plays_through_every_kind_of_state(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("enter")
         session = app.current.session
-        await pilot.press("2")  # harmful: hides "Invite both to speak" (when: named)
+        await pilot.press("2")  # harmful: hides "Invite both in" (when: named)
         assert "Harmful" in h.visible(app)
         await pilot.press("enter")
         assert [c.number for c in session.choices()] == [2, 3]

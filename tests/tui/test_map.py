@@ -67,7 +67,7 @@ async def test_map_shows_states_choices_ratings_and_the_path_taken(tmp_path):
         assert "time runs out (20 s) → stew" in shown
         # The path: the state left and the choice taken marked ●, the state now ◉ with the cursor on it.
         assert "● Late [again] (late)" in shown
-        assert "● 2. risky Remind him of the agreement… → draw-in" in shown
+        assert "● 2. risky Remind him, firmly, of the… → draw-in" in shown
         assert "◉ draw-in · decision" in shown
         assert tree.cursor_node.data.state == "draw-in" and tree.cursor_node.data.kind == "state"
         (taken,) = _find(tree, kind="choice", key=("choice", "late", 2))
