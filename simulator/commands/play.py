@@ -71,18 +71,19 @@ def run(args: argparse.Namespace) -> int:
         app.run()
         return app.return_code or 0
 
+    from simulator.play.text import visible
     from simulator.records import Recorder, RecordsError, RunRecorder
 
     try:
         recorder = Recorder(args.db)
     except RecordsError as exc:
-        print(f"groupsim play: {exc}", file=sys.stderr)
+        print(f"groupsim play: {visible(str(exc))}", file=sys.stderr)
         return 1
     with recorder:
         try:
             resumed = _offer_interrupted(recorder, found)
         except RecordsError as exc:
-            print(f"groupsim play: {exc}", file=sys.stderr)
+            print(f"groupsim play: {visible(str(exc))}", file=sys.stderr)
             return 1
         from simulator.tui.app import make_app
 
@@ -116,7 +117,10 @@ def _watch_usage(target: str | None) -> str | None:
 
 
 def _offer_interrupted(recorder, found):
-    """Offer unfinished runs (of this scenario, or any when playing a folder) at a plain prompt.
+    """Offer the unfinished runs this trainee left (of this scenario, or any when playing a folder) at a plain prompt.
+
+    Only runs started on this computer by this account are offered (`Recorder.unfinished_runs`):
+    on a database a cohort shares, nobody sees or continues another trainee's run.
 
     Returns the `Run` to continue, or None to start afresh.
     """

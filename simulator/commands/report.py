@@ -16,6 +16,11 @@ The filters are the ones `groupsim review` offers, and match the same runs there
   --outcome    strong, mixed or poor: a finished run with that outcome; unfinished: a run
                not finished (still active, even past its ending, or abandoned)
 The choices table counts the decisions of the runs the filters let through.
+
+The report only reads: the database is opened read-only, so an archived copy (even on
+a read-only disk) can be reported on. Control characters in names and scenario text
+are shown as visible stand-ins in CSV and Markdown (an escape sequence becomes ␛[2J,
+and so on), and written as \\u escapes in JSON, which keeps the exact text.
 """
 
 from __future__ import annotations
@@ -65,19 +70,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from simulator.play.text import visible
     from simulator.records.queries import RunFilter, check_filter
     from simulator.records.report import TABLES, build, render
     from simulator.records.store import RecordsError, Store
 
     try:
-        with Store.open(args.db, create=False) as store:
+        with Store.open(args.db, read_only=True) as store:
             run_filter = RunFilter.parse(
                 trainee=args.trainee, scenario=args.scenario, since=args.since, until=args.until, outcome=args.outcome
             )
             check_filter(store, run_filter)
             report = build(store, run_filter, anonymise=args.anonymise)
     except RecordsError as exc:
-        print(f"groupsim report: {exc}", file=sys.stderr)
+        print(f"groupsim report: {visible(str(exc))}", file=sys.stderr)
         return 1
     sys.stdout.write(render(report, args.format, (args.table,) if args.table else TABLES))
     return 0

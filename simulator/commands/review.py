@@ -13,6 +13,11 @@ same trainee; with --anonymise the pseudonyms are listed); the outcome is strong
 mixed or poor for a finished run with that outcome, unfinished for a run not finished
 (still active, even past its ending, or abandoned), the word the table shows; dates
 are the UTC day a run started on, both days included.
+
+The review only reads: the database is opened read-only (an archived copy can be
+reviewed), and is checked first, so a damaged one is named with what to do instead of
+failing midway. Control characters in names and scenario text are shown as visible
+stand-ins (an escape sequence becomes ␛[2J), never sent to the terminal.
 """
 
 from __future__ import annotations
@@ -37,18 +42,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from simulator.play.text import visible
     from simulator.records.queries import RunFilter, check_filter
     from simulator.records.store import RecordsError, Store
 
     try:
-        store = Store.open(args.db, create=False)
+        store = Store.open(args.db, read_only=True)
         try:
             check_filter(store, RunFilter(trainee=args.trainee, scenario=args.scenario))
         except RecordsError:
             store.close()
             raise
     except RecordsError as exc:
-        print(f"groupsim review: {exc}", file=sys.stderr)
+        print(f"groupsim review: {visible(str(exc))}", file=sys.stderr)
         return 1
     if not sys.stdout.isatty():
         store.close()
@@ -59,4 +65,7 @@ def run(args: argparse.Namespace) -> int:
     with store:
         app = make_app(store, trainee=args.trainee, scenario=args.scenario, anonymise=args.anonymise)
         app.run()
+    if app.problem is not None:
+        print(f"groupsim review: {visible(app.problem)}", file=sys.stderr)
+        return 1
     return int(app.return_code or 0)

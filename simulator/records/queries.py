@@ -441,11 +441,12 @@ class EventRecord:
 
     seq: int
     kind: str
-    """'rewound', 'resumed' or 'resumed-on-changed-scenario'."""
+    """'rewound', 'resumed', 'resumed-on-changed-scenario' or 'exported' (the debrief written to files)."""
     turn: int | None
     """For 'rewound': how many decisions were kept."""
     recorded_at: str
     detail: Mapping[str, JSONValue]
+    """For 'exported': `files` (their absolute paths), `host` and `account` (where they were written)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -505,6 +506,38 @@ def run_record(store: Store, run_id: int) -> RunRecord:
         for r in store.read("SELECT prompt, text FROM reflections WHERE run_id = ? ORDER BY rowid", (run_id,))
     }
     return RunRecord(run=found[0], entries=tuple(entries), reflections=reflections)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedFile:
+    """A file a trainee's debrief was exported to: outside the records, on the computer it was written on."""
+
+    path: str
+    host: str | None
+    """The computer it was written on."""
+    run_id: int
+
+
+def exported_files(store: Store, trainee: str) -> list[ExportedFile]:
+    """The debrief exports recorded for the runs of `trainee` (the name exactly as recorded), oldest first."""
+    out: dict[str, ExportedFile] = {}
+    for row in store.read(
+        "SELECT e.run_id, e.detail FROM events e JOIN runs r ON r.id = e.run_id"
+        " WHERE r.trainee = ? AND e.kind = 'exported' ORDER BY e.seq, e.id",
+        (trainee,),
+    ):
+        try:
+            detail = json.loads(row["detail"])
+        except ValueError:
+            continue
+        if not isinstance(detail, dict):
+            continue
+        host = detail.get("host")
+        files = detail.get("files")
+        for f in files if isinstance(files, list) else []:
+            if isinstance(f, str) and f not in out:
+                out[f] = ExportedFile(f, host if isinstance(host, str) else None, int(row["run_id"]))
+    return list(out.values())
 
 
 # -- choices and cohorts -----------------------------------------------------------

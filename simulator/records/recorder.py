@@ -16,20 +16,33 @@ and start a new run. A caller that asks the trainee and gets a yes passes
 `accept_changed=True`; the session is then restored onto the new version (if it
 still fits: same states and meters), an event records both digests, and every
 later step carries the new digest, so the record stays true.
+
+Whose run it is: each run records the computer it was started on and the
+operating-system account (`Origin`), so that on a database a cohort shares,
+`unfinished_runs` offers a trainee only the runs they left, and `resume` continues
+no one else's. Runs recorded before groupsim kept these (NULL in both) are taken to
+belong to the account that owns the database file: on a personal database that is
+the trainee who made them; on a shared one they are kept out of everyone's way (they
+stay in the records, for `report` and `review`). This keeps runs out of sight; it is
+no lock: anyone who may write the database may read all of it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from simulator.engine.model import Scenario
 from simulator.engine.session import Session, SessionError, Step
 from simulator.play.run import Observer, ObserverFactory
 from simulator.play.settings import Settings
-from simulator.records.store import RecordsError, ScenarioChanged, Store, _now
+from simulator.records.store import RecordsError, ScenarioChanged, Store, _now, is_default
+
+EXPORTED = "exported"
+"""The kind of event that records the files a debrief was exported to."""
 
 
 def _dumps(value: Any) -> str:
@@ -61,6 +74,10 @@ class RunInfo:
     outcome: str | None
     decisions: int
     """Decisions that stand (those taken back by a rewind are not counted)."""
+    host: str | None = None
+    """The computer the run was started on (None for runs recorded before groupsim kept it)."""
+    account: str | None = None
+    """The operating-system account that started it (None likewise)."""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> RunInfo:
@@ -82,14 +99,62 @@ class RunInfo:
             ending_title=row["ending_title"],
             outcome=row["outcome"],
             decisions=int(row["decisions"]),
+            host=row["host"],
+            account=row["account"],
         )
 
 
 RUN_COLUMNS = """
     r.id, r.trainee, r.scenario_id, r.scenario_title, r.scenario_digest, r.scenario_source,
     r.mode, r.seed, r.time_limits, r.status, r.started_at, r.updated_at, r.finished_at, r.ending, r.ending_title, r.outcome,
-    (SELECT COUNT(*) FROM steps s WHERE s.run_id = r.id AND s.undone_by IS NULL) AS decisions
+    (SELECT COUNT(*) FROM steps s WHERE s.run_id = r.id AND s.undone_by IS NULL) AS decisions, r.host, r.account
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a run is played: the computer's name and the operating-system account."""
+
+    host: str
+    account: str
+
+    @classmethod
+    def here(cls) -> Origin:
+        """This computer and the account this process runs as."""
+        import socket
+
+        return cls(host=socket.gethostname(), account=_account())
+
+    @classmethod
+    def served(cls) -> Origin:
+        """Runs played in browser tabs under `groupsim serve` on this computer: never offered to a terminal's `play`.
+
+        (Every tab runs as the operator's account, so the account alone would hand
+        them to the operator's own `groupsim play`.)
+        """
+        here = cls.here()
+        return cls(host=here.host, account=f"{SERVED_PREFIX}{here.account}")
+
+
+SERVED_PREFIX = "groupsim-serve:"
+"""Marks the account of runs played in a browser (`Origin.served`)."""
+
+
+def _account() -> str:
+    """The name of the account this process runs as (its numeric id where it has no name)."""
+    if hasattr(os, "getuid"):
+        try:
+            import pwd
+
+            return pwd.getpwuid(os.getuid()).pw_name
+        except (ImportError, KeyError):
+            return str(os.getuid())
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no name to be found: the runs are still recorded, under ''
+        return ""
 
 
 def _split(scenario: Scenario, values: Mapping[str, int]) -> tuple[dict[str, int], dict[str, int]]:
@@ -125,8 +190,12 @@ class Recorder:
             database cannot be opened or written, or a run id is unknown.
     """
 
-    def __init__(self, db: str | os.PathLike[str] | None = None, *, store: Store | None = None) -> None:
+    def __init__(
+        self, db: str | os.PathLike[str] | None = None, *, store: Store | None = None, origin: Origin | None = None
+    ) -> None:
         self.store = store if store is not None else Store.open(db)
+        self.origin = origin if origin is not None else Origin.here()
+        """Recorded with each run this recorder starts; only runs started from here are offered back."""
 
     @property
     def path(self) -> os.PathLike[str]:
@@ -150,8 +219,8 @@ class Recorder:
         def insert(conn: Any) -> int:
             cur = conn.execute(
                 "INSERT INTO runs (trainee, scenario_id, scenario_digest, scenario_title, scenario_source,"
-                " mode, seed, time_limits, status, started_at, updated_at, session_json)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+                " mode, seed, time_limits, status, started_at, updated_at, session_json, host, account)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
                 (
                     settings.trainee.strip(),
                     scenario.id,
@@ -164,6 +233,8 @@ class Recorder:
                     now,
                     now,
                     _dumps(start),
+                    self.origin.host,
+                    self.origin.account,
                 ),
             )
             return int(cur.lastrowid)
@@ -279,6 +350,26 @@ class Recorder:
 
         self.store.write(update)
 
+    def record_export(self, run_id: int, paths: Sequence[str | os.PathLike[str]]) -> int:
+        """Record that the run's debrief was exported to the files `paths` (kept whole, to find them again).
+
+        `groupsim records delete` lists them: they are outside the records, and only
+        the trainee's computer has them.
+        """
+        files = [os.path.abspath(p) for p in paths]
+        detail = {"files": files, "host": self.origin.host, "account": self.origin.account}
+        now = _now()
+
+        def insert(conn: Any) -> int:
+            self._require(conn, run_id)
+            cur = conn.execute(
+                "INSERT INTO events (run_id, seq, kind, turn, detail, recorded_at) VALUES (?, ?, ?, NULL, ?, ?)",
+                (run_id, _next_seq(conn, run_id), EXPORTED, _dumps(detail), now),
+            )
+            return int(cur.lastrowid)
+
+        return self.store.write(insert)
+
     def save_reflections(self, run_id: int, texts: Mapping[str, str]) -> None:
         """Save the debrief's reflections (e.g. reaction, plus, delta); a later save replaces a prompt's text."""
         now = _now()
@@ -309,9 +400,36 @@ class Recorder:
             raise RecordsError(f"there is no run {run_id} in the records")
         return RunInfo.from_row(rows[0])
 
-    def unfinished_runs(self, trainee: str | None = None, scenario_id: str | None = None) -> list[RunInfo]:
-        """Runs still active (started, not finished nor abandoned), most recent first."""
-        where, params = ["r.status = 'active'"], []
+    def is_mine(self, info: RunInfo) -> bool:
+        """Whether `info` was started from this recorder's computer and account (see the module's docstring)."""
+        if info.host is None and info.account is None:
+            return self._old_runs_are_mine()
+        return (info.host, info.account) == (self.origin.host, self.origin.account)
+
+    def _old_runs_are_mine(self) -> bool:
+        """Runs recorded before groupsim kept their origin belong to the account that owns the file."""
+        if hasattr(os, "getuid"):
+            try:
+                return os.stat(self.store.path).st_uid == os.getuid()
+            except OSError:
+                return False
+        return is_default(Path(self.store.path))  # no owners to compare: only your own default database
+
+    def unfinished_runs(
+        self, trainee: str | None = None, scenario_id: str | None = None, *, everyone: bool = False
+    ) -> list[RunInfo]:
+        """Runs still active (started, not finished nor abandoned), most recent first.
+
+        Only those started from this computer and account (`is_mine`), unless `everyone`.
+        """
+        where: list[str] = ["r.status = 'active'"]
+        params: list[str] = []
+        if not everyone:
+            mine = "(r.host = ? AND r.account = ?)"
+            params += [self.origin.host, self.origin.account]
+            if self._old_runs_are_mine():
+                mine = f"({mine} OR (r.host IS NULL AND r.account IS NULL))"
+            where.append(mine)
         if trainee is not None:
             where.append("r.trainee = ?")
             params.append(trainee.strip())
@@ -344,6 +462,11 @@ class Recorder:
         info = self.run(run_id)
         if info.status != "active":
             raise RecordsError(f"run {run_id} is {info.status}; only an unfinished run can be resumed")
+        if not self.is_mine(info):
+            raise RecordsError(
+                f"run {run_id} was started by another account or on another computer; "
+                "only the trainee who started it can continue it, there"
+            )
         if info.scenario_id != scenario.id:
             raise RecordsError(f"run {run_id} is of scenario '{info.scenario_id}', not '{scenario.id}'")
         data = self.saved_state(run_id)
@@ -413,3 +536,6 @@ class RunRecorder(Observer):
 
     def on_abandon(self, session: Session) -> None:
         self.recorder.abandon_run(self.run_id)
+
+    def on_export(self, paths: Sequence[Path]) -> None:
+        self.recorder.record_export(self.run_id, paths)

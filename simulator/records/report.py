@@ -1,13 +1,24 @@
-"""What `groupsim report` prints: runs and choice counts as CSV, JSON or Markdown, for spreadsheets and gradebooks."""
+"""What `groupsim report` prints: runs and choice counts as CSV, JSON or Markdown, for spreadsheets and gradebooks.
+
+Names and scenario text may hold control characters (an escape sequence in a name
+clears a terminal's screen or retitles its window). Every format is safe to print:
+CSV and Markdown show each control character as a visible stand-in
+(`simulator.play.text.visible`); JSON keeps the exact text, with every control
+character written as a `\\uXXXX` escape. Markdown also escapes what would render as
+HTML, a link or emphasis (`simulator.play.export.escape_markdown`).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from simulator.play.export import escape_markdown
+from simulator.play.text import unsafe_characters, visible
 from simulator.records.queries import (
     ChoiceCount,
     JSONValue,
@@ -111,14 +122,14 @@ def _choice_rows(choices: Sequence[ChoiceCount]) -> tuple[list[str], list[list[C
 def render(report: Report, fmt: str, tables: Sequence[str] = TABLES) -> str:
     """The report as text. CSV with both tables writes them one after the other, a blank line between."""
     if fmt == "json":
-        return json.dumps(report.to_json(tables), indent=2, ensure_ascii=False) + "\n"
+        return _escape_controls(json.dumps(report.to_json(tables), indent=2, ensure_ascii=False)) + "\n"
     parts = []
     for t in tables:
         header, rows = _run_rows(report.runs) if t == "runs" else _choice_rows(report.choices)
         if fmt == "csv":
             buf = io.StringIO()
             w = csv.writer(buf, lineterminator="\n")
-            w.writerow(header)
+            w.writerow([_csv_cell(h) for h in header])
             w.writerows([[_csv_cell(v) for v in row] for row in rows])
             parts.append(buf.getvalue())
         else:
@@ -127,19 +138,39 @@ def render(report: Report, fmt: str, tables: Sequence[str] = TABLES) -> str:
     return "\n".join(parts)
 
 
+def _escape_controls(text: str) -> str:
+    """JSON text with every control character `json.dumps` leaves as it is (DEL, C1, bidirectional) as `\\uXXXX`.
+
+    Such characters can only stand inside JSON strings, where the escape reads back as the same character.
+    """
+    for offset, _ in reversed(unsafe_characters(text)):
+        text = f"{text[:offset]}\\u{ord(text[offset]):04x}{text[offset + 1 :]}"
+    return text
+
+
 def _csv_cell(v: Cell) -> Cell:
+    if not isinstance(v, str):
+        return v
+    v = visible(v)
     # A name like "=HYPERLINK(...)" must stay text when the file is opened in a spreadsheet.
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if v[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + v
     return v
 
 
+_MD_PLAIN = re.compile(r"[A-Za-z0-9_.,:-]*")
+"""Identifiers, numbers, times, digests and paths of choices: nothing in them can render as Markdown in a cell."""
+
+
 def _md_cell(v: Cell) -> str:
-    return str(v).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    text = visible(str(v)).replace("\n", " ")
+    if _MD_PLAIN.fullmatch(text):
+        return text
+    return escape_markdown(text)
 
 
 def _md_table(header: list[str], rows: list[list[Cell]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     if not rows:
         return "No runs match.\n"
     lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in rows]

@@ -4,6 +4,11 @@ What `groupsim play` uses to offer a run that a closed terminal or a killed proc
 left unfinished. The scenario is looked for where the run loaded it from, then in
 the shipped library by id; a file whose content is the exact version played is
 preferred. Loading files needs the authoring package (YAML), imported here lazily.
+
+Only the runs this trainee left are offered: those started on this computer by this
+account (see `Recorder.unfinished_runs`); on a database a cohort shares, nobody is
+shown, or can continue, anyone else's. Names and titles are printed with their
+control characters made visible.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pathlib import Path
 
 from simulator.engine.model import Scenario
 from simulator.engine.session import Session
+from simulator.play.text import visible
 from simulator.records.recorder import Recorder, RunInfo, RunRecorder
 
 
@@ -40,7 +46,7 @@ class Interrupted:
         when = i.updated_at[:16].replace("T", " ")
         n = i.decisions
         where = f"ended '{i.ending_title}', debrief not yet seen" if i.ending else f"{n} decision{'s' * (n != 1)} made"
-        return f"'{title}'{who}, {where}, {i.mode}, last played {when} UTC"
+        return visible(f"'{title}'{who}, {where}, {i.mode}, last played {when} UTC")
 
 
 def locate(info: RunInfo, search: list[Path] | None = None) -> tuple[Scenario | None, str | None]:
@@ -73,7 +79,7 @@ def locate(info: RunInfo, search: list[Path] | None = None) -> tuple[Scenario | 
 def interrupted(
     recorder: Recorder, scenario_id: str | None = None, search: list[Path] | None = None
 ) -> list[Interrupted]:
-    """Every unfinished run in the records (of one scenario, if given), most recent first."""
+    """The unfinished runs this computer's account left in the records (of one scenario, if given), most recent first."""
     out = []
     for info in recorder.unfinished_runs(scenario_id=scenario_id):
         scenario, problem = locate(info, search)
@@ -142,7 +148,7 @@ def offer(items: list[Interrupted], ask: Callable[[str], str], say: Callable[[st
         if word.isdigit() and 1 <= int(word) <= len(shown):
             item = shown[int(word) - 1]
             if item.scenario is None:
-                say(f"  Run {item.info.id} cannot be resumed: {item.problem}.")
+                say(visible(f"  Run {item.info.id} cannot be resumed: {item.problem}."))
                 continue
             if item.changed:
                 sure = (

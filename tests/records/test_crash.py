@@ -68,15 +68,34 @@ def test_sigkill_mid_run_then_resume(tmp_path):
         assert kinds == ["rewound", "resumed"]
 
 
+def runs_written(db: Path) -> int:
+    """How many runs the writer has committed so far (0 before its schema exists)."""
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
 @pytest.mark.parametrize("delay", [0.15, 0.4, 0.7])
 def test_sigkill_at_any_moment_leaves_every_run_consistent(tmp_path, delay):
     db = tmp_path / "r.db"
     tiny = load(TINY)
     proc = player(db, int(delay * 100), "burst")
-    # wait until it is writing, then kill it wherever it happens to be
-    deadline = time.monotonic() + 20
-    while not db.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    # Wait until it has written a few runs (however long a busy machine takes), then kill it
+    # wherever it happens to be a moment later.
+    deadline = time.monotonic() + 60
+    while runs_written(db) < 4:
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline, "the writer wrote nothing for a minute"
+        time.sleep(0.02)
     time.sleep(delay)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=10)

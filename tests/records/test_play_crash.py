@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import signal
 import sys
 import time
@@ -27,6 +28,14 @@ wait_until = term_mod.wait_until
 def Terminal(*args: str):  # type: ignore[no-untyped-def]
     """`groupsim play ARGS` on a 100x30 pseudo-terminal."""
     return term_mod.Terminal(term_mod.groupsim_argv("play", *args))
+
+
+def key_for(term, text: str) -> str:  # type: ignore[no-untyped-def]
+    """The key the screen shows for the choice `text` (the app may show choices in an order of its own)."""
+    term.wait_for(text)
+    keys = re.findall(rf"(\d)\. {re.escape(text)}", term.text)
+    assert keys, f"no number shown for {text!r}:\n{term.text[-2000:]}"
+    return keys[-1]
 
 
 def decisions(db: Path) -> list[tuple[int, int | None]]:
@@ -57,7 +66,7 @@ def test_sigkill_a_real_groupsim_play_then_resume_it(tmp_path):
         first.wait_for("one awkward moment")  # the briefing (the scenario's summary) is up
         first.type("Ann\r")  # the name, and Enter begins the run
         wait_until(lambda: runs(db) == 1, what="the run to start")
-        first.type("1")  # the first decision
+        first.type(key_for(first, "Name what is happening in the room."))  # the first decision: authored choice 1
         wait_until(lambda: len(decisions(db)) == 1, what="the first decision to be recorded")
         first.wait_for("Naming it helps.")  # its feedback is on screen: the trainee is mid-run
     finally:
@@ -77,7 +86,7 @@ def test_sigkill_a_real_groupsim_play_then_resume_it(tmp_path):
         assert "'A Tiny Test Group' by Ann, 1 decision made, practice" in second.text
         second.type("1\r")
         second.wait_for("Lecture them.")  # the session screen, offering the second decision's choices
-        second.type("3")  # 'Wait.' at the middle state
+        second.type(key_for(second, "Wait."))  # authored choice 3 at the middle state
         wait_until(lambda: len(decisions(db)) == 2, what="the decision after resuming to be recorded")
     finally:
         second.kill()

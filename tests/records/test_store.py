@@ -47,14 +47,14 @@ def test_wal_and_busy_timeout(tmp_path):
     with Store.open(tmp_path / "r.db") as s:
         assert s.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert s.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
-        assert s.version == store_mod.latest_version() == 2
+        assert s.version == store_mod.latest_version() == 3
         assert len(s.meta("pseudonym_key") or "") == 64
 
 
 def test_opening_twice_migrates_once(tmp_path):
     Store.open(tmp_path / "r.db").close()
     with Store.open(tmp_path / "r.db") as s:
-        assert [r["version"] for r in s.read("SELECT version FROM schema_version")] == [1, 2]
+        assert [r["version"] for r in s.read("SELECT version FROM schema_version")] == [1, 2, 3]
 
 
 def test_version_2_records_whether_time_limits_were_on(tmp_path, monkeypatch):
@@ -73,7 +73,7 @@ def test_version_2_records_whether_time_limits_were_on(tmp_path, monkeypatch):
             )
     monkeypatch.undo()
     with Store.open(db) as s:
-        assert s.version == 2
+        assert s.version == store_mod.latest_version()
         rows = s.read("SELECT mode, time_limits FROM runs ORDER BY id")
         assert [(r["mode"], r["time_limits"]) for r in rows] == [("practice", 0), ("assessment", 1)]
 
@@ -87,13 +87,14 @@ def test_a_second_version_is_a_function(tmp_path, monkeypatch):
     def next_version(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE runs ADD COLUMN cohort TEXT")
 
-    monkeypatch.setitem(store_mod.MIGRATIONS, 3, next_version)
+    following = store_mod.latest_version() + 1
+    monkeypatch.setitem(store_mod.MIGRATIONS, following, next_version)
     with Store.open(db) as s:
-        assert s.version == 3
+        assert s.version == following
         assert "cohort" in {r["name"] for r in s.read("PRAGMA table_info(runs)")}
         assert s.meta("kept") == "yes" and s.meta("pseudonym_key") == key
     with Store.open(db) as s:  # and only once
-        assert [r["version"] for r in s.read("SELECT version FROM schema_version")] == [1, 2, 3]
+        assert [r["version"] for r in s.read("SELECT version FROM schema_version")] == list(range(1, following + 1))
 
 
 def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
@@ -104,12 +105,13 @@ def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
         conn.execute("ALTER TABLE runs ADD COLUMN cohort TEXT")
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(store_mod.MIGRATIONS, 3, next_version)
+    following = store_mod.latest_version() + 1
+    monkeypatch.setitem(store_mod.MIGRATIONS, following, next_version)
     with pytest.raises(RuntimeError):
         Store.open(db)
-    monkeypatch.delitem(store_mod.MIGRATIONS, 3)
+    monkeypatch.delitem(store_mod.MIGRATIONS, following)
     with Store.open(db) as s:
-        assert s.version == 2
+        assert s.version == following - 1
         assert "cohort" not in {r["name"] for r in s.read("PRAGMA table_info(runs)")}
 
 

@@ -6,7 +6,7 @@ from textual import on
 from textual.app import App
 
 from simulator.records.queries import RunFilter
-from simulator.records.store import Store
+from simulator.records.store import RecordsError, Store
 from simulator.tui.review.data import ReviewData
 from simulator.tui.review.screens.cohort import CohortScreen
 from simulator.tui.review.screens.run import RunRecordScreen
@@ -25,17 +25,38 @@ class ReviewApp(App[None]):
         """The records, as the screens show them."""
         self.start = start
         """The filters the runs table opens with."""
+        self.problem: str | None = None
+        """Why the review stopped early (the records could not be read), for the command to print."""
 
     def on_mount(self) -> None:
         self.push_screen(RunsScreen(self.data, self.start))
 
     @on(RunsScreen.RunPicked)
     def _open_run(self, event: RunsScreen.RunPicked) -> None:
-        self.push_screen(RunRecordScreen(self.data, event.run_id))
+        try:
+            screen = RunRecordScreen(self.data, event.run_id)
+        except RecordsError as exc:
+            self.fail(str(exc))
+            return
+        self.push_screen(screen)
 
     @on(RunsScreen.CohortAsked)
     def _open_cohort(self, event: RunsScreen.CohortAsked) -> None:
-        self.push_screen(CohortScreen(self.data, event.scenario_id, event.run_id))
+        try:
+            screen = CohortScreen(self.data, event.scenario_id, event.run_id)
+        except RecordsError as exc:
+            self.fail(str(exc))
+            return
+        self.push_screen(screen)
+
+    @on(RunsScreen.ReadFailed)
+    def _read_failed(self, event: RunsScreen.ReadFailed) -> None:
+        self.fail(event.problem)
+
+    def fail(self, problem: str) -> None:
+        """Stop: the records cannot be read. `groupsim review` prints `problem` and exits 1."""
+        self.problem = problem
+        self.exit(return_code=1)
 
 
 def make_app(

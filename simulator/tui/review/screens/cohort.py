@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
 from simulator.tui.review.data import ReviewData
-from simulator.tui.review.text import clip, plain, rating_word
+from simulator.tui.review.text import clip, plain, rating_class, rating_word
 
 
 def bar(count: int, most: int, width: int = 24) -> str:
@@ -27,15 +27,22 @@ class CohortScreen(Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("q", "app.quit", "Quit")]
 
     def __init__(self, data: ReviewData, scenario_id: str, run_id: int) -> None:
+        """Reads the cohort now.
+
+        Raises:
+            RecordsError: the records cannot be read.
+        """
         super().__init__()
         self.data = data
         self.scenario_id = scenario_id
         self.run_id = run_id
         """The run the view was opened from: its scenario file gives the titles and the choices nobody took."""
+        self.scenario = data.scenario_for(run_id)
+        self.cohort = data.cohort(scenario_id, self.scenario)
 
     def compose(self) -> ComposeResult:
-        scenario = self.data.scenario_for(self.run_id)
-        data = self.data.cohort(self.scenario_id, scenario)
+        scenario = self.scenario
+        data = self.cohort
         labels = {} if scenario is None else {k: scenario.label(k) for k in scenario.initial_values()}
         yield Header()
         with VerticalScroll(id="cohort"):
@@ -53,7 +60,7 @@ class CohortScreen(Screen[None]):
                 for c in d.choices:
                     pct = f"{100 * c.count / d.total:.0f}%" if d.total else "—"
                     number = "timeout" if c.choice is None else f"{c.choice}."
-                    with Horizontal(classes=f"bar-row rating-{c.rating or 'timeout'}"):
+                    with Horizontal(classes=f"bar-row {rating_class(c.rating)}"):
                         yield Static(plain(f"{number} {clip(c.text or 'the time ran out', 64)}"), classes="bar-label")
                         yield Static(plain(rating_word(c.rating)), classes="bar-rating")
                         yield Static(bar(c.count, most), classes="bar")
@@ -66,12 +73,12 @@ class CohortScreen(Screen[None]):
                 if scenario is not None
                 else sorted({k for e in data.endings for k in e.average_meters})
             )
-            table.add_columns("Ending", "Outcome", "Runs", *[labels.get(m, m) for m in meter_ids])
+            table.add_columns("Ending", "Outcome", "Runs", *[plain(labels.get(m, m)) for m in meter_ids])
             for e in data.endings:
                 table.add_row(
                     plain(e.title or e.ending),
-                    e.outcome or "",
-                    str(e.runs),
+                    plain(e.outcome or ""),
+                    str(e.runs),  # numbers, counted here: nothing in them for a terminal to obey
                     *[("—" if m not in e.average_meters else f"{e.average_meters[m]:.1f}") for m in meter_ids],
                 )
             yield table

@@ -12,8 +12,9 @@ from textual.widgets import Footer, Header, Label, Static
 
 from simulator.engine.model import Scenario
 from simulator.records.queries import EventRecord, StepRecord
+from simulator.records.recorder import EXPORTED
 from simulator.tui.review.data import ReviewData
-from simulator.tui.review.text import plain, rating_word
+from simulator.tui.review.text import outcome_class, plain, rating_class, rating_word
 
 REFLECTION_LABELS = {"reaction": "How it felt", "plus": "What went well", "delta": "What I would change"}
 
@@ -47,14 +48,21 @@ class RunRecordScreen(Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("q", "app.quit", "Quit")]
 
     def __init__(self, data: ReviewData, run_id: int) -> None:
+        """Reads the run's record now.
+
+        Raises:
+            RecordsError: the records cannot be read.
+        """
         super().__init__()
         self.data = data
         self.run_id = run_id
+        self.record = data.record(run_id)
+        self.scenario = data.scenario_for(run_id)
 
     def compose(self) -> ComposeResult:
-        record = self.data.record(self.run_id)
+        record = self.record
         r = record.run
-        scenario = self.data.scenario_for(self.run_id)
+        scenario = self.scenario
         labels = {} if scenario is None else {k: scenario.label(k) for k in scenario.initial_values()}
         yield Header()
         with VerticalScroll(id="record"):
@@ -75,7 +83,7 @@ class RunRecordScreen(Screen[None]):
             if r.status == "finished":
                 yield Static(
                     plain(f"Ending ({r.outcome}): {r.ending_title or r.ending}"),
-                    classes=f"ending outcome-{r.outcome}",
+                    classes=f"ending {outcome_class(r.outcome)}",
                 )
                 if scenario is not None and r.ending is not None and r.ending in scenario.states:
                     ending = scenario.states[r.ending].ending
@@ -105,7 +113,7 @@ class RunRecordScreen(Screen[None]):
         body = changes({**e.meters_before, **e.trust_before}, {**e.meters_after, **e.trust_after}, labels)
         if e.response_ms is not None:
             body += f" · answered in {seconds(e.response_ms)}"
-        classes = f"step rating-{e.rating or 'timeout'}" + (" undone" if e.undone else "")
+        classes = f"step {rating_class(e.rating)}" + (" undone" if e.undone else "")
         with Vertical(classes=classes):
             yield Static(plain(head), classes="step-head")
             yield Static(plain(body), classes="step-body")
@@ -118,7 +126,15 @@ class RunRecordScreen(Screen[None]):
                 plain(f"↶ Rewound to just after decision {e.turn}" if e.turn else "↶ Rewound to the start"),
                 classes="event",
             )
-        note = "↻ Resumed after an interruption"
-        if e.kind == "resumed-on-changed-scenario":
-            note += " on a changed version of the scenario file"
-        return Static(plain(note), classes="event")
+        if e.kind == EXPORTED:
+            files = e.detail.get("files")
+            names = ", ".join(str(f) for f in files) if isinstance(files, list) else ""
+            host = e.detail.get("host")
+            where = f" on {host}" if isinstance(host, str) and host else ""
+            return Static(plain(f"⇩ The debrief was exported{where}: {names or 'files not named'}"), classes="event")
+        if e.kind.startswith("resumed"):
+            note = "↻ Resumed after an interruption"
+            if e.kind == "resumed-on-changed-scenario":
+                note += " on a changed version of the scenario file"
+            return Static(plain(note), classes="event")
+        return Static(plain(f"· {e.kind}"), classes="event")

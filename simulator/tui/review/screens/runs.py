@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 
 from simulator.records.queries import RunFilter, RunSummary
+from simulator.records.store import RecordsError
 from simulator.tui.review.data import ReviewData
 from simulator.tui.review.text import clip, plain
 from simulator.tui.review.widgets.filters import RunFilterBar
@@ -33,6 +34,12 @@ class RunsScreen(Screen[None]):
         """A run was chosen, to read its record."""
 
         run_id: int
+
+    @dataclass
+    class ReadFailed(Message):
+        """The records could not be read (a damaged database, a vanished file): the review cannot go on."""
+
+        problem: str
 
     @dataclass
     class CohortAsked(Message):
@@ -64,33 +71,40 @@ class RunsScreen(Screen[None]):
         table.focus()
 
     def action_reload(self) -> None:
-        self.data.reload()
+        try:
+            self.data.reload()
+            trainees, scenarios = self.data.trainee_options(), self.data.scenario_ids()
+        except RecordsError as exc:
+            self.post_message(self.ReadFailed(str(exc)))
+            return
         bar = self.query_one(RunFilterBar)
-        bar.set_options(self.data.trainee_options(), self.data.scenario_ids(), self._start)
+        bar.set_options(trainees, scenarios, self._start)
         self._start = None
         self.refilter(bar.run_filter)
 
     def refilter(self, run_filter: RunFilter) -> None:
         """Show the runs `run_filter` lets through."""
+        try:
+            rows, total = self.data.runs(run_filter), self.data.total()
+        except RecordsError as exc:
+            self.post_message(self.ReadFailed(str(exc)))
+            return
         table = self.query_one("#runs", DataTable)
         table.clear()
-        rows = self.data.runs(run_filter)
         self._shown = {r.id: r for r in rows}
         for r in rows:
             table.add_row(
-                str(r.id),
+                str(r.id),  # numbers, and the outcome's word from RESULTS: nothing for a terminal to obey
                 plain(clip(self.data.shown_name(r.trainee), 16)),
                 plain(clip(r.scenario_title or r.scenario_id, 22)),
-                r.mode,
-                r.started_at[:10],
+                plain(clip(r.mode, 10)),
+                plain(r.started_at[:10]),
                 r.result,
                 str(r.decisions),
                 plain(clip(r.ending_title or "", 30)),
                 key=str(r.id),
             )
-        self.query_one("#count", Label).update(
-            f"{len(rows)} of {self.data.total()} runs · Enter opens the highlighted run"
-        )
+        self.query_one("#count", Label).update(f"{len(rows)} of {total} runs · Enter opens the highlighted run")
 
     @on(RunFilterBar.FilterChanged)
     def _filter_changed(self, event: RunFilterBar.FilterChanged) -> None:
