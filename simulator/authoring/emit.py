@@ -433,6 +433,8 @@ def scenario_doc(s: Scenario) -> dict[str, Any]:
         d["cast"] = {v.id: ({"name": v.name, "about": v.about} if v.about else {"name": v.name}) for v in cast.values()}
     if s.flags:
         d["flags"] = list(s.flags)
+    if s.say_first:
+        d["say_first"] = True
     d["start"] = s.start
     d["states"] = {sid: state_doc(st) for sid, st in s.states.items()}
     if s.tests:

@@ -331,6 +331,7 @@ class _Reader:
         "members",
         "cast",
         "flags",
+        "say_first",
         "start",
         "states",
         "tests",
@@ -374,6 +375,7 @@ class _Reader:
         if "objectives" in top and not objectives:
             self.error(top["objectives"][1], "'objectives' needs at least one learning objective")
         reflection = get("reflection", lambda n: self.text_list(n, "'reflection'"), ())
+        say_first = get("say_first", lambda n: self.boolean(n, "'say_first'"), False)
         self.references = get("references", self.read_references, {})
 
         self.meters: dict[str, Meter] = get("meters", self.read_meters, {})
@@ -431,6 +433,7 @@ class _Reader:
             minutes=minutes,
             content_notes=notes,
             reflection=reflection,
+            say_first=bool(say_first),
             tests=tests,
             format=FORMAT_VERSION,
         )

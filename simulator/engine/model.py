@@ -322,6 +322,8 @@ class Scenario:
     minutes: int | None = None
     content_notes: tuple[str, ...] = ()
     reflection: tuple[str, ...] = ()
+    say_first: bool = False
+    """Assessment runs of this scenario ask the trainee's own words before each set of options."""
     tests: tuple[ScenarioTest, ...] = ()
     format: int = 1
     source: str = ""

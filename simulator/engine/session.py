@@ -16,8 +16,10 @@ from typing import Any, NamedTuple
 from simulator.engine.conditions import Context
 from simulator.engine.model import Choice, Ending, Scenario, State, Timeout
 
-JSON_VERSION = 1
-"""The saved-session format this engine writes (`to_json`'s "version")."""
+JSON_VERSION = 2
+"""The saved-session format this engine writes (`to_json`'s "version").
+
+2: each step has "said", the trainee's own words before choosing (say-it-first)."""
 JSON_MIN_VERSION = 1
 """The oldest reader that can read what this engine writes (`to_json`'s "min_version").
 
@@ -28,7 +30,14 @@ change they would misread raises it to the new version. Either way, add to
 so unfinished runs saved before the change resume after it."""
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
-MIGRATIONS: dict[int, Migration] = {}
+
+
+def _v2(data: dict[str, Any]) -> dict[str, Any]:
+    # Steps before say-it-first had no words of the trainee's own.
+    return {**data, "history": [{"said": "", **step} for step in data.get("history", [])]}
+
+
+MIGRATIONS: dict[int, Migration] = {2: _v2}
 """Version -> the function that turns a saved session of the version before into this one."""
 
 
@@ -90,6 +99,8 @@ class Step(NamedTuple):
     flags_set: tuple[str, ...]
     flags_unset: tuple[str, ...]
     route: tuple[str, ...]
+    said: str = ""
+    """What the trainee typed before choosing (say-it-first), else ''."""
 
     @property
     def timed_out(self) -> bool:
@@ -114,6 +125,7 @@ class Step(NamedTuple):
             "flags_set": list(self.flags_set),
             "flags_unset": list(self.flags_unset),
             "route": list(self.route),
+            "said": self.said,
         }
 
     @classmethod
@@ -131,6 +143,7 @@ class Step(NamedTuple):
             flags_set=tuple(data["flags_set"]),
             flags_unset=tuple(data["flags_unset"]),
             route=tuple(data["route"]),
+            said=str(data.get("said", "")),
         )
 
 
@@ -227,8 +240,11 @@ class Session:
         return tuple([c for c in state.choices if c.when is None or c.when.holds(ctx)])
 
     # -- acting ----------------------------------------------------------------
-    def choose(self, number: int) -> Step:
-        """Take the choice with authored number `number`; it must be on offer."""
+    def choose(self, number: int, *, said: str = "") -> Step:
+        """Take the choice with authored number `number`; it must be on offer.
+
+        `said`: what the trainee typed before choosing (say-it-first), kept with the step.
+        """
         state = self.scenario.states[self._current]
         if state.ending is not None:
             raise SessionError("the scenario has ended; there are no more choices")
@@ -246,16 +262,16 @@ class Session:
                 raise SessionError(f"state '{self._current}' offers no choices right now")
             nums = ", ".join(str(c.number) for c in offered)
             raise SessionError(f"choice {number} is not on offer at '{self._current}'; choose one of {nums}")
-        return self._decide(choice)
+        return self._decide(choice, said)
 
-    def timeout(self) -> Step:
+    def timeout(self, *, said: str = "") -> Step:
         """Let the time run out at a timed state: the session goes to `on_timeout`."""
         state = self.state
         if state.time_limit is None or state.on_timeout is None:
             raise SessionError(f"state '{self._current}' has no time limit, so it cannot time out")
-        return self._decide(None)
+        return self._decide(None, said)
 
-    def _decide(self, choice: Choice | None) -> Step:
+    def _decide(self, choice: Choice | None, said: str = "") -> Step:
         # The one place values change, so the snapshot taken after the previous
         # decision is this decision's `before`: one copy per decision, not two.
         state = self.scenario.states[self._current]
@@ -313,6 +329,7 @@ class Session:
                 flags_set,
                 flags_unset,
                 route,
+                said,
             ),
         )
         self._history.append(step)
@@ -363,14 +380,14 @@ class Session:
         """
         if not 0 <= turn <= len(self._history):
             raise SessionError(f"cannot rewind to decision {turn}; {len(self._history)} made so far")
-        kept = [s.choice for s in self._history[:turn]]
+        kept = [(s.choice, s.said) for s in self._history[:turn]]
         self._reset()
         self.opening = self._enter(self.scenario.start)
-        for number in kept:
+        for number, said in kept:
             if number is None:
-                self.timeout()
+                self.timeout(said=said)
             else:
-                self.choose(number)
+                self.choose(number, said=said)
 
     # -- serialisation ----------------------------------------------------------
     def to_json(self) -> dict[str, Any]:

@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from simulator.engine.model import Scenario
+from simulator.engine.model import Choice, Scenario
 from simulator.engine.session import Session, Step
+from simulator.play.order import shown_order
 from simulator.play.settings import Settings
 
 
@@ -76,6 +77,11 @@ class Run:
             except Exception as exc:  # a recorder's failure must not stop the session
                 problem = f"{type(exc).__name__}: {exc}"
         return cls(session, settings, observer), problem
+
+    def on_offer(self) -> tuple[Choice, ...]:
+        """The choices on offer now, in the order this run shows them (see `play.order`)."""
+        session = self.session
+        return shown_order(session.seed, session.state, session.choices())
 
     def _tell(self, call: Callable[[Observer], None]) -> str | None:
         if self.observer is None:

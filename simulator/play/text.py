@@ -13,7 +13,7 @@ import re
 import unicodedata
 
 # Line feed and tab are text; every other C0 control, DEL and the C1 controls are not.
-_C0_C1 = "".join(chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)))
+_C0_C1 = "".join(chr(c) for c in (*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)))
 # Characters that reorder or hide the text around them.
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _UNSAFE = re.compile(f"[{re.escape(_C0_C1 + _BIDI)}]")

@@ -38,7 +38,9 @@ class GroupSimApp(App[None]):
 
     TITLE = "groupsim"
     CSS_PATH = "app.tcss"
-    BINDINGS = [Binding("question_mark,f1", "help", "Help", key_display="?")]
+    # F1 is named in the footer because it works everywhere, also while typing in a box
+    # (where '?' is a question mark); '?' works wherever nothing is being typed.
+    BINDINGS = [Binding("f1,question_mark", "help", "Help", key_display="F1")]
 
     def __init__(
         self,
@@ -48,13 +50,16 @@ class GroupSimApp(App[None]):
         observe: ObserverFactory | None = None,
         export_dir: Path | None = None,
         cursor_blink: bool = True,
-        delta_seconds: float = 4.0,
         resume: Run | None = None,
         watch: Path | None = None,
         watch_interval: float = 0.5,
         clock: Clock | None = None,
+        say_first: bool = False,
+        author_view: bool = False,
     ) -> None:
         super().__init__()
+        self.say_first_required = say_first
+        """Assessment runs ask the trainee's own words first (`--say-first`)."""
         self.clock = clock or Clock()
         """Where the app's time comes from (tests give a `ManualClock`)."""
         self.found = found
@@ -63,11 +68,11 @@ class GroupSimApp(App[None]):
         self.observe = observe
         self.export_dir = export_dir or Path.cwd() / "groupsim-exports"
         self.cursor_blink = cursor_blink
-        self.delta_seconds = delta_seconds
         self.current: Run | None = None
         """The run being played or debriefed, if any."""
         self._resume = resume
-        self._settings = Settings()
+        # --watch is an author trying out their own file: the map shows everything.
+        self._settings = Settings(author_view=author_view or watch is not None)
         self.watched_file = watch
         """The scenario file reloaded when it is saved (`groupsim play FILE --watch`), or None."""
         if watch is not None:
@@ -129,7 +134,9 @@ class GroupSimApp(App[None]):
             elif not self._library_on_stack():
                 self._push_library()  # "Back" from a briefing the app opened on
 
-        self.push_screen(BriefingScreen(scenario, self._settings), callback=begin)
+        self.push_screen(
+            BriefingScreen(scenario, self._settings, say_first_required=self.say_first_required), callback=begin
+        )
         self.call_after_refresh(self._no_blink)
 
     def start(self, scenario: Scenario, settings: Settings) -> None:
@@ -143,7 +150,7 @@ class GroupSimApp(App[None]):
     def _push_session(self, run: Run, feedback_for: Step | None = None) -> None:
         from simulator.tui.screens.session import SessionScreen
 
-        screen = SessionScreen(run, clock=self.clock, delta_seconds=self.delta_seconds, feedback_for=feedback_for)
+        screen = SessionScreen(run, clock=self.clock, feedback_for=feedback_for)
         if self._run_screen_on_top():
             self.switch_screen(screen)
         else:
@@ -189,6 +196,29 @@ class GroupSimApp(App[None]):
         )
 
     # -- actions (also in the command palette) ---------------------------------------
+    async def action_quit(self) -> None:
+        """Quit; with decisions made in a run still under way, ask first."""
+        run = self.current
+        under_way = (
+            run is not None
+            and not run.session.finished
+            and run.session.turn > 0
+            and any(isinstance(s, RunScreen) and s.run is run for s in self.screen_stack)
+        )
+        if not under_way:
+            self.exit()
+            return
+        from simulator.tui.screens.confirm import ConfirmScreen
+
+        if self.is_web:
+            kept = "Your decisions so far are kept in the records, but a run in a browser cannot be continued later."
+        else:
+            kept = "Your decisions so far are saved: the next 'groupsim play' offers to continue where you left off."
+        self.push_screen(
+            ConfirmScreen(f"Quit groupsim in the middle of this run? {kept}", yes="Quit"),
+            callback=lambda yes: self.exit() if yes else None,
+        )
+
     def action_help(self) -> None:
         from simulator.tui.screens.help import HelpScreen
 
@@ -365,11 +395,12 @@ def make_app(
     observe: ObserverFactory | None = None,
     export_dir: Path | None = None,
     cursor_blink: bool = True,
-    delta_seconds: float = 4.0,
     resume: Run | None = None,
     watch: Path | None = None,
     watch_interval: float = 0.5,
     clock: Clock | None = None,
+    say_first: bool = False,
+    author_view: bool = False,
 ) -> GroupSimApp:
     """The app `groupsim play` runs.
 
@@ -382,7 +413,6 @@ def make_app(
             `on_reflections`, `on_abandon` (see `simulator.play.run.Observer`). For records.
         export_dir: where the debrief's exports go (default ./groupsim-exports).
         cursor_blink: False in tests, so snapshots are stable.
-        delta_seconds: how long a change (+8 / −12) stays beside its bar.
         resume: a run to continue (its session restored, its observer attached): the app
             opens on its session instead of the briefing.
         watch: a scenario file to reload whenever it is saved (`found` should be that one
@@ -390,6 +420,8 @@ def make_app(
             an author's rehearsal and are not recorded.
         watch_interval: seconds between looks at the watched file.
         clock: where time comes from; tests pass a `simulator.tui.clock.ManualClock`.
+        say_first: assessment runs ask the trainee's own words before each set of options.
+        author_view: the map shows every choice's rating and consequences (on with `watch`).
     """
     return GroupSimApp(
         found,
@@ -397,9 +429,10 @@ def make_app(
         observe=observe,
         export_dir=export_dir,
         cursor_blink=cursor_blink,
-        delta_seconds=delta_seconds,
         resume=resume,
         watch=watch,
         watch_interval=watch_interval,
         clock=clock,
+        say_first=say_first,
+        author_view=author_view,
     )

@@ -77,3 +77,14 @@ def test_a_gap_in_the_migrations_is_refused_not_guessed(tiny, monkeypatch):
     monkeypatch.setattr(session_module, "MIGRATIONS", {})
     with pytest.raises(SessionError, match="cannot bring it up to date"):
         Session.from_json(tiny, json.loads(SAVED_V1.read_text(encoding="utf-8")))
+
+
+def test_format_2_keeps_what_the_trainee_said_and_reads_format_1_steps_as_saying_nothing(tiny):
+    s = Session(tiny, 3)
+    s.choose(1, said="I'd name what just happened")
+    again = Session.from_json(tiny, json.loads(json.dumps(s.to_json())))
+    assert again.history[0].said == "I'd name what just happened"
+    old = Session.from_json(tiny, json.loads(SAVED_V1.read_text(encoding="utf-8")))
+    assert [step.said for step in old.history] == [""]
+    s.rewind(0)
+    assert s.history == ()

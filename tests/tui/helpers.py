@@ -32,8 +32,9 @@ def make(target: Path | str, tmp_path: Path | None = None, **kw):
 
 
 def shown_key(app, authored: int) -> str:
-    """The key (1-9) that takes authored choice `authored` where the session stands now."""
-    offered = [c.number for c in app.current.session.choices()]
+    """The key (1-9) that takes authored choice `authored` where the session stands now
+    (choices are shown in an order drawn for each run)."""
+    offered = [c.number for c in app.current.on_offer()]
     return str(offered.index(authored) + 1)
 
 
@@ -61,3 +62,12 @@ def visible_lines(app) -> list[str]:
 
 def visible(app) -> str:
     return "\n".join(visible_lines(app))
+
+
+async def choose(app, pilot, *authored: int) -> None:
+    """Take the choices with these authored numbers, one decision after another, by their
+    keys on screen, continuing past each feedback (practice) as a trainee would."""
+    for n in authored:
+        await pilot.press(shown_key(app, n))
+        if app.screen.query("#feedback"):
+            await pilot.press("enter")

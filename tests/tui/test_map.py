@@ -52,7 +52,8 @@ async def test_map_shows_states_choices_ratings_and_the_path_taken(tmp_path):
 
     app = h.make(CIRCLE, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("enter", "2", "enter")  # risky: remind him of the agreement → draw-in
+        await pilot.press("enter")
+        await h.choose(app, pilot, 2)  # risky: remind him of the agreement → draw-in
         session = app.current.session
         assert session.state.id == "draw-in"
         await _open_map(app, pilot)
@@ -61,9 +62,10 @@ async def test_map_shows_states_choices_ratings_and_the_path_taken(tmp_path):
         # The scenario, its start state by title (markup-looking text stays text), its kind.
         assert "The Circle [Snapshot] (circle) · 5 states · no problems found" in shown
         assert "Late [again] (late) · decision" in shown
-        # Its choices: authored number, rating in words, text shortened, where each goes.
-        assert "1. recommended Welcome him, say buses are… → draw-in" in shown
-        assert "3. acceptable Carry on as if nothing… → draw-in" in shown
+        # Its choices: authored number, text shortened, where each goes; in practice the rating
+        # only of the choice taken (the author's view shows them all).
+        assert "1. ? Welcome him, say buses are… → draw-in" in shown
+        assert "3. ? Carry on as if nothing… → draw-in" in shown
         assert "time runs out (20 s) → stew" in shown
         # The path: the state left and the choice taken marked ●, the state now ◉ with the cursor on it.
         assert "● Late [again] (late)" in shown
@@ -80,17 +82,31 @@ async def test_map_shows_states_choices_ratings_and_the_path_taken(tmp_path):
         # Going down to a choice not taken and opening it shows where it leads.
         await pilot.press("down")
         detail = str(app.screen.query_one("#map-detail-text").visual)
-        assert "Choice 1 at 'draw-in' · recommended" in detail
+        assert "Choice 1 at 'draw-in'" in detail and "recommended" not in detail
         assert "Say that you'd like to hear from everyone who wants to speak, then leave a pause." in detail
+        assert "Its rating, effects and feedback show once you have made this choice." in detail
         await pilot.press("enter")
         await pilot.pause()
-        assert "The circle widens (warm) · ending strong" in h.visible(app)
+        assert "The circle widens (warm) · ending" in h.visible(app)
+        assert "ending strong" not in h.visible(app)
         # Esc: back to the session exactly where it was.
         await pilot.press("escape")
         assert isinstance(app.screen, SessionScreen)
         assert app.current.session is session and session.state.id == "draw-in" and session.turn == 1
         await pilot.press("1")
         assert session.turn == 2
+
+
+@h.asynctest
+async def test_the_authors_view_shows_every_rating_and_outcome(tmp_path):
+    app = h.make(CIRCLE, tmp_path, author_view=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await _open_map(app, pilot)
+        shown = h.visible(app)
+        assert "1. recommended Welcome him, say buses are… → draw-in" in shown
+        assert "3. acceptable Carry on as if nothing… → draw-in" in shown
+        assert "1. ? " not in shown
 
 
 @h.asynctest
@@ -143,7 +159,8 @@ async def test_a_state_that_loops_back_is_a_leaf_marked_see_above(tmp_path):
     app = h.make(WARNINGS / "trap.yaml", tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         # opening → Wander → loop-a → On → loop-b → On → loop-a again
-        await pilot.press("enter", "2", "enter", "1", "enter", "1", "enter")
+        await pilot.press("enter")
+        await h.choose(app, pilot, 2, 1, 1)
         assert app.current.session.state.id == "loop-a"
         await _open_map(app, pilot)
         tree = _tree(app)
@@ -160,7 +177,8 @@ async def test_a_state_that_loops_back_is_a_leaf_marked_see_above(tmp_path):
         await pilot.press("enter")
         await _open_map(app, pilot)
         shown = h.visible(app)
-        assert "Not reachable from the start" in shown and "Never seen (orphan) · ending poor  ⚠ 1" in shown
+        # An ending not reached keeps its outcome to itself in a practice map.
+        assert "Not reachable from the start" in shown and "Never seen (orphan) · ending  ⚠ 1" in shown
 
 
 @h.asynctest
@@ -191,11 +209,12 @@ async def test_the_map_is_in_the_palette_in_practice_only(tmp_path):
 def test_map_snapshot(snap_compare, tmp_path):
     from simulator.authoring.library import resolve
     from simulator.tui.app import make_app
+    from simulator.tui.clock import ManualClock
 
     async def open_map(pilot):
         await pilot.press("enter", "2", "enter", "m")
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
-    app = make_app(resolve(str(CIRCLE)), seed=0, cursor_blink=False, delta_seconds=600, export_dir=tmp_path)
+    app = make_app(resolve(str(CIRCLE)), seed=0, cursor_blink=False, export_dir=tmp_path, clock=ManualClock())
     assert snap_compare(app, run_before=open_map, terminal_size=(100, 30))

@@ -181,7 +181,8 @@ async def test_rewind_in_practice_goes_back_one_decision(tmp_path):
         assert app.screen.phase == "choosing"
         # The echo of the taken-back choice has left the room.
         assert "You" not in [str(w.visual) for w in app.screen.query(".speaker")]
-        await pilot.press(h.shown_key(app, 2), "enter", h.shown_key(app, 3))
+        await h.choose(app, pilot, 2)
+        await pilot.press(h.shown_key(app, 3))
         assert [s.choice for s in session.history] == [2, 3]
         await pilot.press("enter", "r")  # from the next decision's choices
         assert [s.choice for s in session.history] == [2]
@@ -199,14 +200,14 @@ async def test_mouse_alone_finishes_a_scenario(tmp_path):
         options = app.screen.query_one("#scenarios")
         index = next(i for i, f in enumerate(app.screen._shown) if f.id == "confidentiality-breach")
         # Click the scenario's title line in the list (inside the list's border).
-        await pilot.click("#scenarios", offset=(4, 1 + _visible_line(options, index)))
+        await _click_option(pilot, options, index, border=1)
         assert isinstance(app.screen, BriefingScreen), app.screen
         await pilot.click("#begin")
         session = app.current.session
         for authored in h.BREACH_BEST:
             choices = app.screen.query_one("#choices", ChoiceList)
             shown = int(h.shown_key(app, authored)) - 1
-            await pilot.click("#choices", offset=(3, _visible_line(choices, shown)))
+            await _click_option(pilot, choices, shown)
             assert session.history[-1].choice == authored
             await pilot.click("#continue")
         assert session.state.id == "agreement-remade"
@@ -216,9 +217,15 @@ async def test_mouse_alone_finishes_a_scenario(tmp_path):
         assert app.screen.exported is not None and app.screen.exported[0].exists()
 
 
-def _visible_line(option_list, index: int) -> int:
-    """Where option `index` starts on screen, within the list; it must be in view to be clicked."""
+async def _click_option(pilot, option_list, index: int, border: int = 0) -> None:
+    """Click option `index` of a list, scrolling it into view first as a mouse user would (the wheel)."""
+    await pilot.pause()  # the list laid out
     option_list._update_lines()
-    y = option_list._index_to_line[index] - round(option_list.scroll_y)
-    assert 0 <= y < option_list.scrollable_content_region.height, "the option is not in view"
-    return y
+    line = option_list._index_to_line[index]
+    height = option_list.scrollable_content_region.height
+    if not option_list.scroll_y <= line < option_list.scroll_y + height:
+        option_list.scroll_to(y=line, animate=False)
+        await pilot.pause()
+    y = line - round(option_list.scroll_y)
+    assert 0 <= y < height, "the option is not in view"
+    await pilot.click(option_list, offset=(3 + border, y + border))

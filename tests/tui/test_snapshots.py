@@ -18,9 +18,10 @@ SIZE = (100, 30)
 def _app(target: Path, tmp_path: Path):
     from simulator.authoring.library import resolve
     from simulator.tui.app import make_app
+    from simulator.tui.clock import ManualClock
 
-    # A fixed seed, no blinking cursor, changes that stay beside the bars: still pictures.
-    return make_app(resolve(str(target)), seed=0, cursor_blink=False, delta_seconds=600, export_dir=tmp_path)
+    # A fixed seed, no blinking cursor, a clock that moves only when told: still pictures.
+    return make_app(resolve(str(target)), seed=0, cursor_blink=False, export_dir=tmp_path, clock=ManualClock())
 
 
 @pytest.fixture

@@ -59,7 +59,8 @@ async def test_a_saved_change_shows_and_the_choices_so_far_are_replayed(tmp_path
     path = _copy(tmp_path)
     app, notes = _watched(path, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("enter", "1", "enter")  # opening: name it → middle
+        await pilot.press("enter")
+        await h.choose(app, pilot, 1)  # opening: name it → middle
         old = app.current.session
         assert old.state.id == "middle" and "The group waits." in h.visible(app)
         assert app.check_reload() is False  # nothing saved yet
@@ -83,7 +84,8 @@ async def test_new_feedback_shows_at_once_when_the_feedback_was_on_screen(tmp_pa
     path = _copy(tmp_path)
     app, _ = _watched(path, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("enter", "1")
+        await pilot.press("enter")
+        await pilot.press(h.shown_key(app, 1))
         assert app.screen.phase == "feedback" and "Naming it helps." in h.visible(app)
         _edit(path, "feedback: Naming it helps.", "feedback: Naming it lets the group breathe.")
         app.check_reload()
@@ -103,7 +105,8 @@ async def test_a_broken_save_is_reported_in_the_app_and_the_session_kept_until_f
     good = path.read_text(encoding="utf-8")
     app, notes = _watched(path, tmp_path)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await pilot.press("enter", "1", "enter")
+        await pilot.press("enter")
+        await h.choose(app, pilot, 1)
         screen, session = app.screen, app.current.session
         _edit(path, "goto: route\n      - text: Lecture them.", "goto: rout\n      - text: Lecture them.")
         assert app.check_reload() is True
@@ -140,7 +143,8 @@ async def test_removing_the_choice_taken_restarts_with_a_notice(tmp_path):
     path = _copy(tmp_path)
     app, notes = _watched(path, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("enter", "2", "enter")  # opening: change the subject (harmful)
+        await pilot.press("enter")
+        await h.choose(app, pilot, 2)  # opening: change the subject (harmful)
         assert app.current.session.history[0].choice == 2
         _edit(
             path,
@@ -186,7 +190,9 @@ async def test_a_reload_waits_while_help_or_the_map_is_open(tmp_path):
     path = _copy(tmp_path)
     app, _ = _watched(path, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("enter", "1", "enter", "m")
+        await pilot.press("enter")
+        await h.choose(app, pilot, 1)
+        await pilot.press("m")
         await app.workers.wait_for_complete()
         _edit(path, NARRATION, "narration: The group waits, later.")
         assert app.check_reload() is True  # read, but not put on screen under the map
@@ -226,7 +232,8 @@ def test_the_interval_calls_the_reload_check(tmp_path):
     async def run():
         app = h.make(path, tmp_path, watch=path, watch_interval=0.05)
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.press("enter", "1", "enter")
+            await pilot.press("enter")
+            await h.choose(app, pilot, 1)
             _edit(path, NARRATION, "narration: The group waits, by itself.")
             await pilot.pause()
             assert "by itself" not in h.visible(app)

@@ -19,9 +19,19 @@ HEADING = "bold $text-accent"
 
 MODE_HELP = {
     True: "Feedback after every choice; you can rewind. Time limits are off unless you ask for them below.",
-    False: "Feedback is held for the debrief; no rewinding; time limits are on.",
+    False: "Feedback is held for the debrief; no rewinding; time limits are on; the group's meters stay "
+    "hidden until the debrief.",
 }
 """What each mode means, keyed by "is it practice"."""
+
+SAY_FIRST_HELP = "Say it first: write your own answer before you see the options."
+SAY_FIRST_REQUIRED = "This assessment asks for your own words first at every decision (say it first)."
+
+RECORDED = (
+    "What is recorded: each choice and how long it took, rewinds, your own words (with say it first) and what "
+    "you write in the debrief, with your name if you give one. They are kept in groupsim's records on this "
+    "computer, or in the shared records file your course uses, where your supervisor can read them."
+)
 
 
 class BriefingScreen(Screen[Settings | None]):
@@ -30,10 +40,14 @@ class BriefingScreen(Screen[Settings | None]):
     AUTO_FOCUS = "#trainee"
     BINDINGS = [Binding("escape", "back", "Back to library")]
 
-    def __init__(self, scenario: Scenario, settings: Settings | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, settings: Settings | None = None, *, say_first_required: bool = False
+    ) -> None:
         super().__init__()
         self.scenario = scenario
         self._settings = settings or Settings()
+        self.say_first_required = say_first_required or scenario.say_first
+        """Assessment asks the trainee's own words first (the scenario's `say_first`, or `--say-first`)."""
 
     def compose(self) -> ComposeResult:
         sc = self.scenario
@@ -72,8 +86,9 @@ class BriefingScreen(Screen[Settings | None]):
                         for part in ((m.name, "bold"), f" — {' '.join(m.about.split())}\n" if m.about else "\n")
                     ]
                 yield Static(Content.assemble(*parts), id="objectives")
+                yield Static(Content(RECORDED), id="recorded")
             with VerticalScroll(id="choose-mode"):
-                yield Static(Content("Your name (optional, kept with your records)"), classes="field-label")
+                yield Static(Content("Your name (optional)"), classes="field-label")
                 yield Input(value=self._settings.trainee, placeholder="optional", id="trainee")
                 yield Static(Content("Mode"), classes="field-label")
                 with RadioSet(id="mode"):
@@ -86,10 +101,22 @@ class BriefingScreen(Screen[Settings | None]):
                 timed = Check("Use time limits", value=self._settings.timed, id="timed")
                 timed.display = practice
                 yield timed
-                with Horizontal(id="briefing-actions"):
-                    yield Button("Begin", variant="primary", id="begin")
-                    yield Button("Back", id="back")
+                say = Check("Say it first", value=self._settings.say_first, id="say-first-box")
+                say.display = practice
+                yield say
+                say_help = Static(Content(self._say_first_help(practice)), id="say-first-help")
+                say_help.display = bool(self._say_first_help(practice))
+                yield say_help
+        # Outside the scrolling panes, so Begin is on screen however small the terminal.
+        with Horizontal(id="briefing-actions"):
+            yield Button("Begin", variant="primary", id="begin")
+            yield Button("Back", id="back")
         yield Footer()
+
+    def _say_first_help(self, practice: bool) -> str:
+        if not practice and self.say_first_required:
+            return SAY_FIRST_REQUIRED
+        return SAY_FIRST_HELP if practice else ""
 
     @property
     def mode(self) -> str:
@@ -99,16 +126,23 @@ class BriefingScreen(Screen[Settings | None]):
         practice = self.mode == "practice"
         self.query_one("#mode-help", Static).update(Content(MODE_HELP[practice]))
         self.query_one("#timed", Check).display = practice
+        self.query_one("#say-first-box", Check).display = practice
+        help_text = self._say_first_help(practice)
+        self.query_one("#say-first-help", Static).update(Content(help_text))
+        self.query_one("#say-first-help").display = bool(help_text)
 
     @on(RadioSet.Changed, "#mode")
     def _mode_changed(self) -> None:
         self._describe_mode()
 
     def settings(self) -> Settings:
+        assessment = self.mode == "assessment"
         return Settings(
-            mode="assessment" if self.mode == "assessment" else "practice",
+            mode="assessment" if assessment else "practice",
             trainee=self.query_one("#trainee", Input).value.strip(),
             timed=self.query_one("#timed", Check).value,
+            say_first=self.say_first_required if assessment else self.query_one("#say-first-box", Check).value,
+            author_view=self._settings.author_view,
         )
 
     @on(Button.Pressed, "#begin")

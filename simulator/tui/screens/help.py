@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
@@ -13,7 +13,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Everywhere",
         (
-            ("? or F1", "this help"),
+            ("F1", "this help (? works too, where you are not typing)"),
             ("Ctrl+P", "command palette: restart, rewind, map, open library, export, theme"),
             ("Tab / Shift+Tab", "move between parts of the screen"),
             ("Ctrl+Q", "quit"),
@@ -37,12 +37,13 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Session",
         (
-            ("1-9", "take that choice"),
+            ("1-9", "take the choice shown with that number"),
             ("↑ ↓ Enter, or click", "take the highlighted choice"),
-            ("Enter", "continue after the feedback"),
+            ("PgDn or Space, PgUp", "read on (or back) in the room, while the choices keep the keyboard"),
+            ("Enter", "say it first: show the options after your own words; then continue after the feedback"),
             ("r", "rewind to the previous decision (practice only)"),
             ("s", "step out: pause everything, clock included"),
-            ("m", "the map, your path marked (practice only)"),
+            ("m", "the map, your path marked (practice only; ratings show for the choices you made)"),
         ),
     ),
     (
@@ -83,7 +84,16 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
             with VerticalScroll(id="help-body"):
-                yield Static(help_text(), id="help-text")
+                # A row per key, its description wrapping in its own column.
+                width = max(len(k) for _, keys in KEYS for k, _ in keys) + 4  # its indent and a gap
+                for section, keys in KEYS:
+                    yield Static(Content.styled(section, "bold underline"), classes="help-section")
+                    for key, what in keys:
+                        with Horizontal(classes="help-row"):
+                            key_cell = Static(Content.styled(key, "$text-accent bold"), classes="help-key")
+                            key_cell.styles.width = width
+                            yield key_cell
+                            yield Static(Content(what), classes="help-what")
             yield Button("Close", id="close-help", variant="primary", compact=True)
 
     def on_mount(self) -> None:

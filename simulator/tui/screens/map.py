@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static, Tree
 from textual.worker import Worker, WorkerState
 
 from simulator.authoring.diagnostics import Diagnostic
-from simulator.engine.model import Scenario
+from simulator.engine.model import Scenario, Variant
 from simulator.engine.session import Session
 from simulator.tui.widgets.map_tree import Entry, MapTree, Trail, state_name
 
@@ -36,13 +36,27 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def describe(s: Scenario, entry: Entry, problems: list[Diagnostic], trail: Trail) -> Content:
-    """Everything about the node `entry`, whole (the tree shortens), as plain text."""
+def describe(s: Scenario, entry: Entry, problems: list[Diagnostic], trail: Trail, revealed: bool = True) -> Content:
+    """Everything about the node `entry`, whole (the tree shortens), as plain text.
+
+    Without `revealed`, a choice's rating, effects and feedback and an ending's outcome and
+    debrief are left out (a practice map shows them only for choices taken and endings reached).
+    """
     parts: list[Content | tuple[str, str] | str] = []
 
     def field(name: str, value: str) -> None:
         if value:
             parts.extend([(f"{name}: ", "bold"), _flat(value), "\n"])
+
+    def versions(name: str, plain: str, variants: tuple[Variant, ...] | None) -> None:
+        if not variants:
+            field(name, plain)
+            return
+        parts.extend([(f"{name}, in versions:", "bold"), "\n"])
+        for v in variants:
+            parts.extend(
+                [(f"  when {v.when}: " if v.when is not None else "  otherwise: ", "$text-muted"), _flat(v.text), "\n"]
+            )
 
     if entry.kind == "scenario":
         parts += [(s.title, "bold"), "\n", (f"{s.id} · {s.source or 'built in code'}", "$text-muted"), "\n\n"]
@@ -72,36 +86,45 @@ def describe(s: Scenario, entry: Entry, problems: list[Diagnostic], trail: Trail
         parts.append("\n\n")
         if entry.seen_above:
             parts.append("Already open higher up this branch: the way loops back to it.\n\n")
-        field("Narration", st.narration)
+        versions("Title", st.title, st.variants.get("title"))
+        versions("Narration", st.narration, st.variants.get("narration"))
         for line in st.lines:
-            parts.extend([(f"{s.speaker_name(line.speaker)}: ", "bold"), _flat(line.text), "\n"])
-        if st.ending is not None:
+            said_when = f" (when {line.when})" if line.when is not None else ""
+            parts.extend([(f"{s.speaker_name(line.speaker)}{said_when}: ", "bold"), _flat(line.text), "\n"])
+        if st.ending is not None and not revealed:
+            parts.append("An ending: what it says, and how it rates, shows once you reach it.\n")
+        elif st.ending is not None:
             parts.extend(
                 [("Ending: ", "bold"), (st.ending.outcome, f"$text-{_OUTCOME_COLOUR[st.ending.outcome]} bold"), "\n"]
             )
-            field("Title", st.ending.title)
-            field("Debrief", st.ending.debrief)
+            versions("Ending title", st.ending.title, st.ending.variants.get("title"))
+            versions("Debrief", st.ending.debrief, st.ending.variants.get("debrief"))
         elif st.choices:
-            field("Prompt", st.prompt)
+            versions("Prompt", st.prompt, st.variants.get("prompt"))
             if st.time_limit is not None:
                 field("Time limit", f"{st.time_limit} s, then '{st.on_timeout}'")
+            if st.order == "fixed":
+                field("Order", "fixed: the choices are shown as written")
     elif entry.kind == "choice":
         c = s.states[entry.state].choices[entry.key[2] - 1]
-        parts += [
-            (f"Choice {c.number} at '{entry.state}' · ", "bold"),
-            (c.rating, f"$text-{_RATING_COLOUR[c.rating]} bold"),
-        ]
+        parts.append((f"Choice {c.number} at '{entry.state}'", "bold"))
+        if revealed:
+            parts += [(" · ", "bold"), (c.rating, f"$text-{_RATING_COLOUR[c.rating]} bold")]
         if entry.key in trail.edges:
             parts.append((" · you chose this", "$text-accent"))
         parts += ["\n\n", _flat(c.text), "\n\n"]
         if c.when is not None:
             field("Offered when", str(c.when))
-        field("Effects", ", ".join(f"{s.label(e.target)} {e.describe()}" for e in c.effects) or "none")
-        field("Sets", ", ".join(c.set))
-        field("Clears", ", ".join(c.unset))
+        if revealed:
+            field("Effects", ", ".join(f"{s.label(e.target)} {e.describe()}" for e in c.effects) or "none")
+            field("Sets", ", ".join(c.set))
+            field("Clears", ", ".join(c.unset))
         field("Leads to", c.goto)
-        field("Feedback", c.feedback)
-        field("See", "; ".join(s.references.get(r, r) for r in c.refs))
+        if revealed:
+            field("Feedback", c.feedback)
+            field("See", "; ".join(s.references.get(r, r) for r in c.refs))
+        else:
+            parts.append("Its rating, effects and feedback show once you have made this choice.\n")
     elif entry.kind == "next":
         st = s.states[entry.state]
         b = st.next[entry.key[2]]
@@ -131,21 +154,30 @@ class MapScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,m", "close", "Back"),
         # A modal screen holds back the app's keys; help is still wanted here.
-        Binding("question_mark,f1", "app.help", "Help", key_display="?"),
+        Binding("f1,question_mark", "app.help", "Help", key_display="F1"),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
 
-    def __init__(self, scenario: Scenario, session: Session | None = None) -> None:
+    def __init__(self, scenario: Scenario, session: Session | None = None, *, everything: bool = True) -> None:
         super().__init__()
         self.scenario = scenario
         self.trail = Trail.of(session)
+        self.everything = everything
+        """The author's view: every rating and outcome. Else only those on the path taken."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="map"):
             yield Static(Content(f"Map · {self.scenario.title}"), classes="screen-title")
-            yield Static(LEGEND, id="map-legend")
+            legend = LEGEND
+            if not self.everything:
+                legend = Content.assemble(
+                    LEGEND,
+                    "\n? a rating you see once you have made that choice (endings show their outcome once "
+                    "reached; the author's view, groupsim play FILE --author, shows everything)",
+                )
+            yield Static(legend, id="map-legend")
             with Horizontal(id="map-body"):
-                yield MapTree(self.scenario, self.trail, id="map-tree")
+                yield MapTree(self.scenario, self.trail, everything=self.everything, id="map-tree")
                 with VerticalScroll(id="map-detail"):
                     yield Static(id="map-detail-text", markup=False)
             yield Footer()
@@ -181,7 +213,7 @@ class MapScreen(ModalScreen[None]):
         if node is None or node.data is None:
             return
         tree = self.query_one(MapTree)
-        text = describe(self.scenario, node.data, tree.problems(node.data), self.trail)
+        text = describe(self.scenario, node.data, tree.problems(node.data), self.trail, tree.revealed(node.data))
         self.query_one("#map-detail-text", Static).update(text)
 
     def action_close(self) -> None:

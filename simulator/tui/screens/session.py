@@ -1,10 +1,18 @@
 """The session: the room, the group and the choices, all at once.
 
-The screen asks the `Session` what is on offer, calls `choose`, `timeout` and
-`rewind`, and shows the `Step`s that come back. No rule of the scenario lives here.
+The screen asks the run what is on offer (in the run's own order), calls `choose`,
+`timeout` and `rewind`, and shows the `Step`s that come back. No rule of the scenario or
+of the mode lives here: what practice and assessment allow is asked of the run's
+`Settings`.
+
+The text a trainee reacts to comes first: each new passage is shown from its first
+line, and when it runs past the room's edge the edge says so and PgDn / Space page
+through it while the choices keep the keyboard.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,16 +22,25 @@ from textual.content import Content
 from textual.events import ScreenResume, ScreenSuspend
 from textual.widgets import Button, Footer, Static
 
+from simulator.engine.model import Choice
 from simulator.engine.session import Step
 from simulator.engine.transcript import transcript
+from simulator.play.debrief import signed
 from simulator.play.run import Run, Stopwatch
-from simulator.tui.clock import Clock, Ticking
+from simulator.tui.clock import Clock
 from simulator.tui.screens.base import RunScreen
 from simulator.tui.widgets.choices import ChoiceList
 from simulator.tui.widgets.countdown import Countdown
 from simulator.tui.widgets.feedback import FeedbackPanel
 from simulator.tui.widgets.group import Gauge, GroupPanel
 from simulator.tui.widgets.room import MEMBER_COLOURS, RoomLog
+from simulator.tui.widgets.say_first import SayFirst
+
+if TYPE_CHECKING:
+    from simulator.play.matcher import Match
+
+Phase = str
+"""'saying' (say-it-first: the trainee's own words first), 'choosing', 'feedback' or 'ended'."""
 
 
 class SessionScreen(RunScreen):
@@ -34,24 +51,27 @@ class SessionScreen(RunScreen):
     BINDINGS = [
         Binding("1", "pick(1)", "Choose", key_display="1-9"),
         *[Binding(str(n), f"pick({n})", f"Choose {n}", show=False) for n in range(2, 10)],
+        # The room pages while the choices keep the keyboard (priority: the choice list's
+        # own PgDn would otherwise move its highlight).
+        Binding("pagedown,space", "room(1)", "Read on", key_display="PgDn", priority=True),
+        Binding("pageup", "room(-1)", "Read back", key_display="PgUp", priority=True, show=False),
         Binding("r", "rewind", "Rewind"),
+        Binding("m", "map", "Map"),
         Binding("s", "step_out", "Step out"),
-        # The map is a supervisor's tool: in the help and the palette, not in the trainee's footer.
-        Binding("m", "map", "Map", show=False),
     ]
 
-    def __init__(
-        self, run: Run, *, clock: Clock | None = None, delta_seconds: float = 4.0, feedback_for: Step | None = None
-    ) -> None:
+    def __init__(self, run: Run, *, clock: Clock | None = None, feedback_for: Step | None = None) -> None:
         super().__init__()
         self.run = run
         self._clock = clock or Clock()
         self._feedback_for = feedback_for
         """A step whose feedback to show first (a run replayed onto a reloaded scenario)."""
-        self.phase: str = "choosing"
-        """'choosing', 'feedback' or 'ended': what the bottom of the screen shows."""
-        self._delta_seconds = delta_seconds
-        self._delta_timer: Ticking | None = None
+        self.phase: Phase = "choosing"
+        """What the bottom of the screen shows: 'saying', 'choosing', 'feedback' or 'ended'."""
+        self.said = ""
+        """What the trainee wrote at this decision (say-it-first), until they choose."""
+        self.match: Match | None = None
+        """How their words matched the options (say-it-first), until they choose."""
         self._stopwatch = Stopwatch(self._clock.now)
 
     # -- building ---------------------------------------------------------------
@@ -60,11 +80,13 @@ class SessionScreen(RunScreen):
         yield Static(id="session-title", markup=False)
         with Horizontal(id="stage"):
             yield RoomLog({k: sc.speaker_name(k) for k in [*sc.members, *sc.cast]}, id="room")
-            yield GroupPanel(*self._gauges({}), id="group")
+            yield GroupPanel(*self._gauges({}), hidden=not self.run.settings.meters_shown, id="group")
         with Vertical(id="act"):
             with Horizontal(id="act-head"):
                 yield Static(id="prompt", markup=False)
                 yield Countdown(self._clock, id="countdown")
+            yield SayFirst(id="say-first")
+            yield Static(id="match-note", markup=False)
             yield ChoiceList(id="choices")
             with Vertical(id="ended"):
                 yield Static(id="ending-text", markup=False)
@@ -75,13 +97,16 @@ class SessionScreen(RunScreen):
         self.query_one("#room").border_title = "The room"
         self.query_one("#group").border_title = "The group"
         choices = self.query_one("#choices", ChoiceList)
-        # On a short terminal not every choice fits: say so on the panel's edge, so that
-        # the last options are not missed (a scrollbar alone is easy to overlook).
-        self.watch(choices, "scroll_y", self._mark_more, init=False)
-        self.watch(choices, "virtual_size", self._mark_more, init=False)
-        self.query_one("#room", RoomLog).entries = tuple(transcript(self.run.session))
+        room = self.query_one("#room", RoomLog)
+        # On a short terminal not everything fits: say so on the panels' edges, so that the
+        # rest of a passage or the last options are not missed (a scrollbar is easy to overlook).
+        for widget in (choices, room):
+            self.watch(widget, "scroll_y", self._mark_more, init=False)
+            self.watch(widget, "virtual_size", self._mark_more, init=False)
+        for hidden in ("#say-first", "#match-note", "#ended"):
+            self.query_one(hidden).display = False
+        room.entries = tuple(transcript(self.run.session))
         if self._feedback_for is not None:
-            self.query_one("#ended").display = False  # `_present` would have hidden it
             self._decide(self._feedback_for)
         else:
             self._present()
@@ -99,74 +124,126 @@ class SessionScreen(RunScreen):
         return meters, members
 
     def _show_values(self, changes: dict[str, int]) -> None:
+        """Every bar's value, and what the last decision changed (shown until the next one)."""
         panel = self.query_one("#group", GroupPanel)
         panel.meters, panel.members = self._gauges(changes)
-        if self._delta_timer is not None:
-            self._delta_timer.stop()
-            self._delta_timer = None
-        if changes:
-            # The changes show briefly, long enough to connect cause and effect.
-            self._delta_timer = self._clock.after(self, self._delta_seconds, lambda: self._show_values({}))
 
     def _title(self) -> None:
         s = self.run.session
         mode = "Practice" if self.run.settings.practice else "Assessment"
         who = f" · {self.run.settings.trainee}" if self.run.settings.trainee else ""
-        where = "ended" if s.finished else f"decision {s.turn + 1}"
+        if s.finished:
+            where = "ended"
+        elif self.phase == "feedback":
+            where = f"feedback on decision {s.turn}"
+        else:
+            where = f"decision {s.turn + 1}"
         self.query_one("#session-title", Static).update(Content(f"{s.scenario.title} · {mode}{who} · {where}"))
 
-    # -- the cycle: present, decide, (feedback), present ------------------------
+    # -- the cycle: (say), choose, (feedback), again ---------------------------------
     def _present(self) -> None:
-        """Show what the session offers now: choices, or the ending."""
+        """Show what the session offers now: the trainee's own words first, the choices, or the ending."""
         s = self.run.session
-        self._title()
+        settings = self.run.settings
         self._remove_feedback()
         choices_list = self.query_one("#choices", ChoiceList)
         countdown = self.query_one("#countdown", Countdown)
         ended = self.query_one("#ended")
         prompt = self.query_one("#prompt", Static)
+        say = self.query_one("#say-first", SayFirst)
+        self.query_one("#match-note").display = False
+        self.said, self.match = "", None
         if s.finished:
             self._set_phase("ended")
             countdown.stop()
             choices_list.display = False
+            say.display = False
             ended.display = True
             assert s.ending is not None
             prompt.update(Content("The session has ended."))
             self.query_one("#ending-text", Static).update(Content(s.ending.shown("title", s.context)))
             self.query_one("#debrief", Button).focus()
             return
-        self._set_phase("choosing")
         ended.display = False
-        offered = s.choices()
-        choices_list.choices = offered
-        choices_list.display = True
-        text = " ".join(s.state.shown("prompt", s.context).split())
-        if not offered:
+        offered = self.run.on_offer()
+        text = s.state.shown("prompt", s.context)
+        if not offered:  # the validator reports such a decision; say so rather than show nothing
             text += " (Nothing can be done here right now.)"
-        prompt.update(Content(text))
-        choices_list.focus()
+        prompt.update(Content(" ".join(text.split())))
+        if settings.say_first and offered:
+            self._set_phase("saying")
+            choices_list.display = False
+            say.clear()
+            say.display = True
+            say.focus_box()
+        else:
+            self._set_phase("choosing")
+            say.display = False
+            self._show_choices(offered)
         self._stopwatch.restart()
-        if s.state.time_limit is not None and self.run.settings.time_limits:
-            countdown.start(s.state.time_limit)
+        limit = settings.time_limit(s.state.time_limit)
+        if limit is not None and s.state.on_timeout is not None:
+            countdown.start(limit)
         else:
             countdown.stop()
+
+    def _show_choices(self, offered: tuple[Choice, ...], selected: int | None = None) -> None:
+        choices_list = self.query_one("#choices", ChoiceList)
+        choices_list.choices = offered
+        if selected is not None:
+            choices_list.highlighted = selected
+        choices_list.display = True
+        choices_list.focus()
+
+    @on(SayFirst.Said)
+    def _said(self, event: SayFirst.Said) -> None:
+        """The trainee's own words are in: show the options, the closest one highlighted if clear."""
+        if self.phase != "saying":
+            return
+        from simulator.play.matcher import match
+
+        offered = self.run.on_offer()
+        self.said = event.text
+        self.match = found = match(event.text, offered)
+        self.query_one("#say-first").display = False
+        note = self.query_one("#match-note", Static)
+        if found.selected is not None:
+            shown = offered.index(found.selected) + 1
+            note.update(
+                Content(f"You wrote: “{event.text}”. Closest: option {shown}. Enter to confirm it, or pick another.")
+            )
+        else:
+            note.update(Content(f"You wrote: “{event.text}”. {found.reason} Pick the option you meant."))
+        note.display = True
+        self._set_phase("choosing")
+        self._show_choices(offered, None if found.selected is None else offered.index(found.selected))
+        if found.selected is None:
+            self.query_one("#choices", ChoiceList).highlighted = None
 
     def _decide(self, step: Step) -> None:
         """Show what a decision did."""
         self.query_one("#countdown", Countdown).stop()
         s = self.run.session
+        settings = self.run.settings
         self.query_one("#room", RoomLog).entries = tuple(transcript(s))
-        self._show_values(step.changes)
-        if self.run.settings.feedback_now:
+        self._show_values(step.changes if settings.meters_shown else {})
+        self.query_one("#match-note").display = False
+        self.query_one("#say-first").display = False
+        if settings.feedback_now:
             self._set_phase("feedback")
-            self._title()
             self.query_one("#choices", ChoiceList).display = False
             self.query_one("#prompt", Static).update(Content("Feedback"))
             note = "The scenario has ended; continue to see how." if s.finished else ""
-            panel = FeedbackPanel(step, s.scenario.references, note=note, id="feedback")
+            changes = self._changes_line(step) if settings.meters_shown else ""
+            panel = FeedbackPanel(step, s.scenario.references, changes=changes, note=note, id="feedback")
             self.query_one("#act").mount(panel, after="#act-head")
         else:
             self._present()
+
+    def _changes_line(self, step: Step) -> str:
+        sc = self.run.session.scenario
+        moved = ", ".join(f"{sc.label(k)} {signed(d)}" for k, d in step.changes.items())
+        return f"Changes: {moved or 'nothing moved'}"
 
     def _remove_feedback(self) -> None:
         for panel in self.query("#feedback"):
@@ -182,16 +259,16 @@ class SessionScreen(RunScreen):
         if self.phase != "choosing" or not any(c is event.choice for c in self.run.session.choices()):
             return
         elapsed = self._stopwatch.elapsed_ms()
-        step = self.run.session.choose(event.number)
+        step = self.run.session.choose(event.number, said=self.said)
         self._warn(self.run.stepped(step, elapsed))
         self._decide(step)
 
     @on(Countdown.Expired)
     def _expired(self) -> None:
-        if self.phase != "choosing" or self.run.session.state.time_limit is None:
+        if self.phase not in ("saying", "choosing") or self.run.session.state.time_limit is None:
             return
         elapsed = self._stopwatch.elapsed_ms()
-        step = self.run.session.timeout()
+        step = self.run.session.timeout(said=self.said)
         self._warn(self.run.stepped(step, elapsed))
         self._decide(step)
 
@@ -206,14 +283,21 @@ class SessionScreen(RunScreen):
 
     # -- keys --------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        settings = self.run.settings
         if action == "rewind":
-            return self.run.settings.rewind_allowed
+            return settings.rewind_allowed
+        if action == "map":
+            return settings.map_allowed
         if action == "pick":
             return self.phase == "choosing"
+        if action == "room":
+            # While the trainee types their own words, Space is a space and PgDn stays in the box.
+            return self.phase != "saying"
         return True
 
-    def _set_phase(self, phase: str) -> None:
+    def _set_phase(self, phase: Phase) -> None:
         self.phase = phase
+        self._title()
         self.refresh_bindings()
         self.call_after_refresh(self._mark_more)
 
@@ -224,6 +308,21 @@ class SessionScreen(RunScreen):
         choices = self.query_one("#choices", ChoiceList)
         below = choices.display and choices.scroll_y < choices.max_scroll_y
         self.query_one("#act").border_subtitle = "more choices below ↓" if below else ""
+        room = self.query_one("#room", RoomLog)
+        if room.scroll_y < room.max_scroll_y:
+            room.border_subtitle = "more below · PgDn"
+        elif room.scroll_y > 0:
+            room.border_subtitle = "earlier above · PgUp"
+        else:
+            room.border_subtitle = ""
+
+    def action_room(self, pages: int) -> None:
+        """Page the room's text down (1) or up (-1); the choices keep the keyboard."""
+        room = self.query_one("#room", RoomLog)
+        if pages > 0:
+            room.scroll_page_down(animate=False)
+        else:
+            room.scroll_page_up(animate=False)
 
     def action_pick(self, shown: int) -> None:
         if self.phase == "choosing":
@@ -257,13 +356,15 @@ class SessionScreen(RunScreen):
         self.notify(f"Saved {md.name} and {js.name} in {md.parent}", title="Exported", timeout=8)
 
     def action_map(self) -> None:
-        """Show the scenario as a tree with the path so far marked (practice only: it shows the ratings)."""
-        if not self.run.settings.practice:
-            self.notify("The map shows every choice's rating, so it is for practice, not assessment.")
+        """Show the scenario as a tree with the path so far marked (practice only)."""
+        settings = self.run.settings
+        if not settings.map_allowed:
+            self.notify("The map is for practice; in assessment it would give the choices away.")
             return
         from simulator.tui.screens.map import MapScreen
 
-        self.app.push_screen(MapScreen(self.run.session.scenario, self.run.session))
+        session = self.run.session
+        self.app.push_screen(MapScreen(session.scenario, session, everything=settings.map_shows_everything))
 
     def action_step_out(self) -> None:
         from simulator.tui.screens.pause import PauseScreen

@@ -41,10 +41,13 @@ class FeedbackPanel(Vertical):
     class Continued(Message):
         """The trainee has read the feedback and wants to go on."""
 
-    def __init__(self, step: Step, references: dict[str, str], *, note: str = "", id: str | None = None) -> None:
+    def __init__(
+        self, step: Step, references: dict[str, str], *, changes: str = "", note: str = "", id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self._step = step
         self._references = references
+        self._changes = changes
         self._note = note
 
     def compose(self) -> ComposeResult:
@@ -67,6 +70,8 @@ class FeedbackPanel(Vertical):
             else:
                 lead = " ".join(step.feedback.split())
             yield Static(Content(lead), classes="feedback-text")
+        if self._changes:
+            yield Static(Content(self._changes), classes="feedback-changes")
         for key in step.refs:
             yield Static(Content(f"See: {self._references.get(key, key)}"), classes="feedback-ref")
         if self._note:

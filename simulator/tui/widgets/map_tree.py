@@ -147,10 +147,15 @@ class MapTree(Tree[Entry]):
     warnings: reactive[tuple[Diagnostic, ...] | None] = reactive(None, init=False)
     """The validator's warnings on the scenario; None while they are still being worked out."""
 
-    def __init__(self, scenario: Scenario, trail: Trail | None = None, *, id: str | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, trail: Trail | None = None, *, everything: bool = True, id: str | None = None
+    ) -> None:
         super().__init__(Text(scenario.title), Entry("scenario"), id=id)
         self.scenario = scenario
         self.trail = trail or Trail()
+        self.everything = everything
+        """Show every choice's rating and every ending's outcome (the author's view); else only
+        those of the choices taken and the endings reached, so the map gives no answer away."""
         self._out: dict[str, list[Edge]] = defaultdict(list)
         for e in edges(scenario):
             self._out[e.src].append(e)
@@ -314,15 +319,18 @@ class MapTree(Tree[Entry]):
                 parts.append((f" ({st.id})", "muted"))
             if entry.seen_above:
                 return [*parts, (" (see above)", "muted")]
-            if st.ending is not None:
+            if st.ending is not None and self.revealed(entry):
                 parts += [(" · ending ", "muted"), (st.ending.outcome, st.ending.outcome)]
+            elif st.ending is not None:
+                parts.append((" · ending", "muted"))
             else:
                 parts.append((f" · {st.kind}", "muted"))
             return parts + self._flag(entry)
         if entry.kind == "choice":
             st = s.states[entry.state]
             c = st.choices[entry.key[2] - 1]
-            parts = [*mark, (f"{c.number}. ", "name"), (c.rating, c.rating), (" ", ""), (shorten(c.text), "")]
+            rating = (c.rating, c.rating) if self.revealed(entry) else ("?", "muted")
+            parts = [*mark, (f"{c.number}. ", "name"), rating, (" ", ""), (shorten(c.text), "")]
             if c.when is not None:
                 parts.append((f" · when {c.when}", "muted"))
             return parts + [(f" → {c.goto}", "muted")] + self._flag(entry)
@@ -332,6 +340,10 @@ class MapTree(Tree[Entry]):
         # a `next` branch: the label graph.edges gives it ("when …", "50% chance", "otherwise")
         label = next(e.label for e in self._out[entry.state] if e.key == entry.key)
         return [*mark, (label, ""), (f" → {entry.target}", "muted")]
+
+    def revealed(self, entry: Entry) -> bool:
+        """Whether a choice's rating and consequences, or an ending's outcome, may be shown."""
+        return self.everything or self._on_trail(entry)
 
     def _on_trail(self, entry: Entry) -> bool:
         if entry.kind == "state":
