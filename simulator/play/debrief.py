@@ -86,3 +86,14 @@ def series(session: Session) -> dict[str, list[int]]:
 def signed(n: int) -> str:
     """`+8` or `−12` (a true minus sign, which reads better than a hyphen)."""
     return f"+{n}" if n >= 0 else f"\u2212{-n}"
+
+
+_COST = {"harmful": 0, "risky": 1}
+
+
+def turning_points(items: list[DebriefItem]) -> list[DebriefItem]:
+    """The decisions of this run that cost the group, worst first: harmful, then risky (a
+    time-out rated so counts; one without a rating counts as risky), each kind in the
+    order made. What the debrief names first, instead of every mistake one could make."""
+    costly = [r for r in items if r.rating in _COST or (r.timed_out and r.rating is None)]
+    return sorted(costly, key=lambda r: (_COST.get(r.rating or "risky", 1), r.turn))

@@ -23,7 +23,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Footer, Static, TextArea
 
-from simulator.play.debrief import REFLECTION_PROMPTS, debrief_items, question_key, series, signed
+from simulator.play.debrief import (
+    REFLECTION_PROMPTS,
+    debrief_items,
+    question_key,
+    series,
+    signed,
+    turning_points,
+)
 from simulator.play.export import write_exports
 from simulator.play.run import Run
 from simulator.tui.clock import Clock, Ticking
@@ -47,10 +54,21 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
+class Decision(Vertical, can_focus=True):
+    """One decision looked back on: Tab stops here, and the page scrolls to it."""
+
+
 class DebriefScreen(RunScreen):
     """Look back on a finished (or abandoned) run."""
 
-    BINDINGS = [Binding("ctrl+s", "export", "Export")]
+    BINDINGS = [
+        Binding("ctrl+s", "export", "Export"),
+        # The page scrolls from anywhere, a writing box included (priority: a box would
+        # otherwise take PgDn for its own few lines). Tab stops at each decision and chart.
+        Binding("pagedown", "page(1)", "Scroll", key_display="PgDn/PgUp", priority=True),
+        Binding("pageup", "page(-1)", "Scroll up", show=False, priority=True),
+        Binding("tab", "app.focus_next", "Next part", show=True),
+    ]
 
     def __init__(self, run: Run, export_dir: Path, clock: Clock | None = None) -> None:
         super().__init__()
@@ -87,14 +105,23 @@ class DebriefScreen(RunScreen):
                     yield Static(Content(_flat(debrief)), classes="ending-debrief")
             else:
                 yield Static(Content("You left before the scenario ended."), classes="ending-debrief")
+            items = debrief_items(s)
+            costly = turning_points(items)
+            if costly:
+                # What this run actually turned on, before anything general.
+                yield Static(Content("Where this run turned"), classes="section-heading")
+                for r in costly:
+                    said = "You let the time run out" if r.timed_out else f"You chose: {_flat(r.chosen)}"
+                    word = RATING_WORDS.get(r.rating or "", "Time ran out")
+                    yield Static(Content(f"Decision {r.turn} · {r.where} · {word}. {said}"), classes="turning-point")
             # Reactions
             yield Static(Content("Reaction"), classes="section-heading")
             yield Static(Content(REFLECTION_PROMPTS["reaction"]), classes="prompt")
             yield TextArea(id="reaction", classes="reflection")
             # Description and analysis: the decisions
             yield Static(Content("Your decisions"), classes="section-heading")
-            for r in debrief_items(s):
-                with Vertical(classes="decision", id=f"decision-{r.turn}"):
+            for r in items:
+                with Decision(classes="decision", id=f"decision-{r.turn}"):
                     yield Static(Content(f"Decision {r.turn} · {r.where}"), classes="decision-where")
                     with Horizontal(classes="decision-head"):
                         if r.rating is None:
@@ -227,6 +254,13 @@ class DebriefScreen(RunScreen):
                 severity="error",
                 timeout=10,
             )
+
+    def action_page(self, pages: int) -> None:
+        body = self.query_one("#debrief-body", VerticalScroll)
+        if pages > 0:
+            body.scroll_page_down(animate=False)
+        else:
+            body.scroll_page_up(animate=False)
 
     def action_export(self) -> None:
         self.save_reflections()

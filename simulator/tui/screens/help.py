@@ -57,7 +57,8 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Debrief",
         (
-            ("Tab", "move between the writing boxes and buttons"),
+            ("Tab / Shift+Tab", "move through the parts: each decision, the charts, the writing boxes, the buttons"),
+            ("PgDn / PgUp", "scroll the page, from anywhere (a writing box too)"),
             ("Ctrl+S", "export the transcript and debrief (Markdown and JSON)"),
         ),
     ),

@@ -100,7 +100,7 @@ class SessionScreen(RunScreen):
         room = self.query_one("#room", RoomLog)
         # On a short terminal not everything fits: say so on the panels' edges, so that the
         # rest of a passage or the last options are not missed (a scrollbar is easy to overlook).
-        for widget in (choices, room):
+        for widget in (choices, room, self.query_one("#group")):
             self.watch(widget, "scroll_y", self._mark_more, init=False)
             self.watch(widget, "virtual_size", self._mark_more, init=False)
         for hidden in ("#say-first", "#match-note", "#ended"):
@@ -237,8 +237,14 @@ class SessionScreen(RunScreen):
             changes = self._changes_line(step) if settings.meters_shown else ""
             panel = FeedbackPanel(step, s.scenario.references, changes=changes, note=note, id="feedback")
             self.query_one("#act").mount(panel, after="#act-head")
+            self.call_after_refresh(self._watch_feedback)
         else:
             self._present()
+
+    def _watch_feedback(self) -> None:
+        for body in self.query("#feedback-body"):
+            self.watch(body, "scroll_y", self._mark_more, init=False)
+            self.watch(body, "virtual_size", self._mark_more)
 
     def _changes_line(self, step: Step) -> str:
         sc = self.run.session.scenario
@@ -307,9 +313,16 @@ class SessionScreen(RunScreen):
     def _mark_more(self) -> None:
         choices = self.query_one("#choices", ChoiceList)
         below = choices.display and choices.scroll_y < choices.max_scroll_y
-        self.query_one("#act").border_subtitle = "more choices below ↓" if below else ""
+        edge = "more choices below ↓" if below else ""
+        for body in self.query("#feedback-body"):
+            if body.scroll_y < body.max_scroll_y:
+                edge = "more feedback below · ↓"
+        self.query_one("#act").border_subtitle = edge
+        group = self.query_one("#group", GroupPanel)
+        group.border_subtitle = "more below ↓" if group.scroll_y < group.max_scroll_y else ""
         room = self.query_one("#room", RoomLog)
-        if room.scroll_y < room.max_scroll_y:
+        # Each entry ends with a blank line: only words below the edge count as more.
+        if room.max_scroll_y - room.scroll_y > 1:
             room.border_subtitle = "more below · PgDn"
         elif room.scroll_y > 0:
             room.border_subtitle = "earlier above · PgUp"

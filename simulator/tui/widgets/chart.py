@@ -15,8 +15,8 @@ def _style(index: int | None) -> str:
     return "" if index is None else SERIES_STYLES[index % len(SERIES_STYLES)]
 
 
-class MeterChart(Static):
-    """A titled chart of `series` between `low` and `high`, with its legend."""
+class MeterChart(Static, can_focus=True):
+    """A titled chart of `series` between `low` and `high`, with its legend (Tab stops here)."""
 
     def __init__(self, title: str, series: list[Series], low: int, high: int, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="meter-chart", markup=False)
