@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import importlib.util
 import json
 import re
 import signal
@@ -15,11 +16,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.error
-import urllib.request
-from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,59 +24,19 @@ import pytest
 from simulator.cli import main
 from simulator.serve import TEMPLATES, is_loopback, make_server, start_up_message
 
-CHROMIUM = Path("/usr/bin/chromium")
-DEADLINE = 30.0  # seconds for anything one step may take on a slow machine
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serving(tmp_path: Path, *extra: str):
-    """`groupsim serve` on a free loopback port; yields (port, db, log path, process) and stops it."""
-    port = free_port()
-    db = tmp_path / "cohort.db"
-    log = tmp_path / "serve.log"
-    with open(log, "w") as out:  # a file, not a pipe: access logs must never fill a buffer and stall the server
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "simulator", "serve", "--port", str(port), "--db", str(db), *extra],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=tmp_path,
-        )
-    try:
-        end = time.monotonic() + DEADLINE
-        while True:
-            assert proc.poll() is None, f"groupsim serve exited early:\n{log.read_text()}"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < end, f"groupsim serve did not listen within {DEADLINE}s:\n{log.read_text()}"
-                time.sleep(0.1)
-        yield port, db, log, proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, log.read_text()
-    assert "Traceback" not in log.read_text()
-
-
-def get(url: str, **headers: str) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=DEADLINE) as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode("utf-8", "replace")
+_spec = importlib.util.spec_from_file_location("serve_helpers", Path(__file__).with_name("serve") / "helpers.py")
+assert _spec is not None and _spec.loader is not None
+helpers = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(helpers)
+DEADLINE, apps_running, browser, free_port, get, open_app, serving = (
+    helpers.DEADLINE,
+    helpers.apps_running,
+    helpers.browser,
+    helpers.free_port,
+    helpers.get,
+    helpers.open_app,
+    helpers.serving,
+)
 
 
 # -- what it says -----------------------------------------------------------------
@@ -235,10 +192,14 @@ def test_each_tab_is_its_own_session_recording_to_one_database(tmp_path):
             await until(lambda: b"Begin" in screen)
             await ws.send_json(["stdin", trainee])  # the name field has focus
             await ws.send_json(["stdin", "\r"])  # Enter in the name field begins the run
-            await until(lambda: trainee.encode() in screen.split(b"Begin")[-1])  # the session's title bar
+            # The run has begun when the records hold it under this trainee's name (the
+            # screen's title may wrap the name across a line).
+            await until(lambda: trainee in [t for t, _ in runs()])
             return bytes(screen).decode("utf-8", "replace")
 
     def runs() -> list[tuple[str, str]]:
+        if not db.exists():
+            return []
         with sqlite3.connect(db) as conn:
             return sorted(conn.execute("SELECT trainee, mode FROM runs").fetchall())
 
@@ -255,78 +216,11 @@ def test_each_tab_is_its_own_session_recording_to_one_database(tmp_path):
         assert runs() == [("Ada Tab", "practice"), ("Bea Tab", "practice")]
 
 
-@asynccontextmanager
-async def chromium(tmp_path: Path):
-    """Headless Chromium with one page; yields `call(method, **params)`, a DevTools call on that page."""
-    import aiohttp
-
-    profile = tempfile.mkdtemp(dir=tmp_path)
-    browser = subprocess.Popen(
-        [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--window-size=1280,800",
-            "--remote-debugging-port=0",
-            "about:blank",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        active = Path(profile, "DevToolsActivePort")
-        end = time.monotonic() + DEADLINE
-        while not (active.exists() and len(active.read_text().splitlines()) >= 2):
-            assert time.monotonic() < end, "chromium did not start"
-            await asyncio.sleep(0.1)
-        devtools = int(active.read_text().splitlines()[0])
-        async with aiohttp.ClientSession() as client:
-            pages = await (await client.get(f"http://127.0.0.1:{devtools}/json")).json()
-            page = next(p for p in pages if p["type"] == "page")
-            async with client.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as cdp:
-                ids = iter(range(1, 1_000_000))
-
-                async def call(method: str, **params):  # type: ignore[no-untyped-def]
-                    n = next(ids)
-                    await cdp.send_json({"id": n, "method": method, "params": params})
-                    async for msg in cdp:
-                        data = json.loads(msg.data)
-                        if data.get("id") == n:
-                            assert "error" not in data, data
-                            return data.get("result")
-
-                yield call
-    finally:
-        browser.terminate()
-        try:
-            browser.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            browser.kill()
-
-
-async def open_app(call, url: str) -> None:  # type: ignore[no-untyped-def]
-    """Open the page and wait for the app's first frame."""
-    end = time.monotonic() + 2 * DEADLINE
-    await call("Page.navigate", url=url)
-    # textual.js marks the body once the app's first bytes arrive.
-    check = "document.body && document.body.classList.contains('-first-byte')"
-    while not (await call("Runtime.evaluate", expression=check))["result"].get("value"):
-        assert time.monotonic() < end, "no frame from the app reached the page"
-        await asyncio.sleep(0.2)
-    await asyncio.sleep(1.0)  # let the first frame paint
-
-
 def test_a_headless_browser_shows_the_app(tmp_path, chromium):
     """Chromium opens the page and the app's frames arrive (a screenshot is kept in tmp_path)."""
 
     async def browse(url: str, png: Path) -> bool:
-        async with chromium(tmp_path) as call:
+        async with browser(tmp_path, chromium) as call:
             await open_app(call, url)
             shot = await call("Page.captureScreenshot", format="png")
             png.write_bytes(base64.b64decode(shot["data"]))
@@ -346,7 +240,7 @@ def test_export_in_a_browser_downloads_both_files_and_leaves_none_on_the_server(
     breach = Path(__file__).resolve().parents[1] / "scenarios" / "confidentiality-breach.yaml"
 
     async def play_and_export(url: str, db: Path) -> list[Path]:
-        async with chromium(tmp_path) as call:
+        async with browser(tmp_path, chromium) as call:
             await call("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(downloads))
             # A page in a focused window, as a trainee's is: the briefing's name field keeps its focus.
             await call("Emulation.setFocusEmulationEnabled", enabled=True)
@@ -400,17 +294,6 @@ def test_export_in_a_browser_downloads_both_files_and_leaves_none_on_the_server(
 def test_stopping_the_server_ends_open_tabs_and_their_apps(tmp_path):
     """Ctrl+C (SIGTERM here) with a tab open: the tab is told, its app process ends, no traceback."""
     import aiohttp
-
-    def apps_running(db: Path) -> list[str]:
-        found = []
-        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-            try:
-                argv = cmdline.read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"simulator.serve" in argv and str(db).encode() in argv:
-                found.append(cmdline.parent.name)
-        return found
 
     with serving(tmp_path) as (port, db, _log, proc):
 

@@ -8,6 +8,8 @@ It listens on the loopback address unless --host says otherwise, so only this
 computer can open it. There is no sign-in: to serve trainees over a network, do it
 on one you trust, or behind a proxy that asks for one (and pass --public-url).
 Every tab records into the same database (--db, else $GROUPSIM_DB, else the default).
+At most --max-sessions tabs run at once (by default as many as this computer's free
+memory allows); past that, a new tab is asked to try again in a minute.
 """
 
 from __future__ import annotations
@@ -29,6 +31,16 @@ def _port(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a number of sessions (1 or more): {text!r}")
+    return value
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from simulator.commands import add_target_argument
 
@@ -44,6 +56,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="the address trainees use, when a proxy sits in front (default: the address the browser used)",
     )
+    p.add_argument(
+        "--max-sessions",
+        metavar="N",
+        type=_count,
+        help="how many browser tabs may run at once (default: as many as this computer's free memory allows,"
+        " about 60 MB each); a tab past that is asked to try again in a minute",
+    )
     from simulator.commands.report import add_db_argument
 
     add_db_argument(p)
@@ -52,9 +71,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from simulator.commands import load_many
     from simulator.records import Recorder, RecordsError, resolve_path
-    from simulator.serve import describe_bind_error, port_problem, serve, session_command, start_up_message
+    from simulator.serve import (
+        Capacity,
+        describe_bind_error,
+        origin_of,
+        port_problem,
+        serve,
+        session_command,
+        start_up_message,
+    )
 
     prog = "groupsim serve"
+    if args.public_url is not None and origin_of(args.public_url) is None:
+        print(
+            f"{prog}: --public-url {args.public_url!r} is not a web address; give the whole address trainees use,"
+            " such as https://groupsim.example.org",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        max_sessions, room = Capacity.of_this_computer().choose(args.max_sessions)
+    except ValueError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
     found, code = load_many(args.target, "serve")
     if found is None:
         return code
@@ -79,9 +118,9 @@ def run(args: argparse.Namespace) -> int:
         if only is not None
         else f"{playable} scenario{'s' if playable != 1 else ''} from {target or 'the shipped library'}"
     )
-    print(start_up_message(args.host, args.port, db, f"serving {what}", args.public_url), flush=True)
+    print(start_up_message(args.host, args.port, db, f"serving {what}", args.public_url, room), flush=True)
     try:
-        serve(session_command(db, target), args.host, args.port, public_url=args.public_url)
+        serve(session_command(db, target), args.host, args.port, public_url=args.public_url, max_sessions=max_sessions)
     except OSError as exc:  # the port was taken between the check and the bind
         print(f"{prog}: {describe_bind_error(exc, args.host, args.port)}", file=sys.stderr)
         return 1

@@ -38,6 +38,9 @@ class Observer:
     def on_abandon(self, session: Session) -> None:
         """The trainee left the run unfinished on purpose (restart, library): not to be offered again."""
 
+    def on_clock(self, session: Session, seconds_left: int) -> None:
+        """The time left at the timed decision under way, now and then (so a resumed run keeps it)."""
+
     def on_export(self, paths: Sequence[Path]) -> None:
         """The debrief was exported to these files on this computer (not told of browser downloads)."""
 
@@ -54,6 +57,9 @@ class Run:
     settings: Settings
     observer: Observer | None = None
     finished_told: bool = False
+    clock_left: int | None = None
+    """Seconds left at the current timed decision when a resumed run was interrupted
+    (None: the decision starts with its whole limit)."""
 
     @classmethod
     def start(
@@ -112,6 +118,16 @@ class Run:
         """The debrief was written to the files `paths`, so the records can say where they are."""
         copy = tuple(paths)
         return self._tell(lambda o: o.on_export(copy))
+
+    def clock(self, seconds_left: int) -> str | None:
+        """Tell the observer how much time is left at the timed decision under way."""
+        return self._tell(lambda o: o.on_clock(self.session, seconds_left))
+
+    def closed(self) -> str | None:
+        """The front end went away for good (a browser tab closed): a run at its ending is
+        finished, as its debrief would have recorded it; any other is abandoned, its
+        decisions kept. (A terminal that closes leaves the run to be resumed instead.)"""
+        return self.finished() if self.session.finished else self.abandoned()
 
     def abandoned(self) -> str | None:
         """The trainee left this run unfinished on purpose (restart, library): not to be offered again."""
