@@ -125,7 +125,6 @@ def _offer_interrupted(recorder, found):
     Returns the `Run` to continue, or None to start afresh.
     """
     from simulator.play.run import Run
-    from simulator.play.settings import Settings
     from simulator.records import resume as resuming
 
     playable = [f for f in found if f.scenario is not None]
@@ -150,5 +149,6 @@ def _offer_interrupted(recorder, found):
         return None
     session, observer = resuming.resume(recorder, decision.item, accept_changed=decision.accept_changed)
     info = decision.item.info
-    settings = Settings.from_record(info.mode, info.trainee, info.time_limits)
-    return Run(session, settings, observer)
+    # The clock of a timed decision interrupted mid-way gives back the time that was left.
+    left = info.clock_left if info.clock_turn == session.turn else None
+    return Run(session, info.settings, observer, clock_left=left)

@@ -11,6 +11,12 @@ from typing import Literal
 Mode = Literal["practice", "assessment"]
 MODES: tuple[Mode, ...] = ("practice", "assessment")
 
+Accommodation = Literal["none", "1.5x", "2x", "off"]
+ACCOMMODATIONS: tuple[Accommodation, ...] = ("none", "1.5x", "2x", "off")
+"""Time accommodations (WCAG 2.2.1, Timing Adjustable): a timed decision's limit as
+written, one and a half or two times as long, or no limit at all."""
+_SCALE = {"none": 1.0, "1.5x": 1.5, "2x": 2.0}
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -25,16 +31,30 @@ class Settings:
     author_view: bool = False
     """An author trying out their own file (`--watch`, `--author`): the map shows every
     choice's rating, effects and feedback before it is chosen."""
+    accommodation: Accommodation = "none"
+    """More time for timed decisions, or none at all: in practice the trainee's choice; in
+    assessment only what the supervisor allows (`--time-accommodation`, or per trainee)."""
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if self.accommodation not in ACCOMMODATIONS:
+            raise ValueError(f"a time accommodation is one of {', '.join(ACCOMMODATIONS)}, not {self.accommodation!r}")
 
     @classmethod
-    def from_record(cls, mode: str, trainee: str, time_limits: bool, say_first: bool = False) -> Settings:
+    def from_record(
+        cls, mode: str, trainee: str, time_limits: bool, say_first: bool = False, accommodation: str = "none"
+    ) -> Settings:
         """The settings a recorded run was played with (to resume it as it was)."""
         checked: Mode = "assessment" if mode == "assessment" else "practice"
-        return cls(mode=checked, trainee=trainee, timed=time_limits and checked == "practice", say_first=say_first)
+        allowed: Accommodation = next((a for a in ACCOMMODATIONS if a == accommodation), "none")
+        return cls(
+            mode=checked,
+            trainee=trainee,
+            timed=time_limits and checked == "practice",
+            say_first=say_first,
+            accommodation=allowed,
+        )
 
     @property
     def practice(self) -> bool:
@@ -42,7 +62,10 @@ class Settings:
 
     @property
     def time_limits(self) -> bool:
-        """Whether timed decisions count down: always in assessment, on request in practice."""
+        """Whether timed decisions count down: in assessment unless an accommodation turns
+        them off, in practice on request."""
+        if self.accommodation == "off":
+            return False
         return self.mode == "assessment" or self.timed
 
     @property
@@ -78,7 +101,8 @@ class Settings:
         """
         if seconds is None or not self.time_limits:
             return None
-        return seconds + (TYPING_SECONDS if self.say_first else 0)
+        typing = TYPING_SECONDS if self.say_first else 0
+        return round((seconds + typing) * _SCALE[self.accommodation])
 
 
 TYPING_SECONDS = 45

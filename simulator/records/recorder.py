@@ -78,6 +78,19 @@ class RunInfo:
     """The computer the run was started on (None for runs recorded before groupsim kept it)."""
     account: str | None = None
     """The operating-system account that started it (None likewise)."""
+    say_first: bool = False
+    """The run asked for the trainee's own words before each decision's options."""
+    accommodation: str = "none"
+    """The time accommodation in force: none, 1.5x, 2x or off."""
+    clock_left: int | None = None
+    """Seconds left at the timed decision under way when the run was last seen (for resuming)."""
+    clock_turn: int | None = None
+    """The decision `clock_left` belongs to (decisions made before it)."""
+
+    @property
+    def settings(self) -> Settings:
+        """The settings the run was played with."""
+        return Settings.from_record(self.mode, self.trainee, self.time_limits, self.say_first, self.accommodation)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> RunInfo:
@@ -101,13 +114,18 @@ class RunInfo:
             decisions=int(row["decisions"]),
             host=row["host"],
             account=row["account"],
+            say_first=bool(row["say_first"]),
+            accommodation=str(row["accommodation"]),
+            clock_left=row["clock_left"],
+            clock_turn=row["clock_turn"],
         )
 
 
 RUN_COLUMNS = """
     r.id, r.trainee, r.scenario_id, r.scenario_title, r.scenario_digest, r.scenario_source,
     r.mode, r.seed, r.time_limits, r.status, r.started_at, r.updated_at, r.finished_at, r.ending, r.ending_title, r.outcome,
-    (SELECT COUNT(*) FROM steps s WHERE s.run_id = r.id AND s.undone_by IS NULL) AS decisions, r.host, r.account
+    (SELECT COUNT(*) FROM steps s WHERE s.run_id = r.id AND s.undone_by IS NULL) AS decisions, r.host, r.account,
+    r.say_first, r.accommodation, r.clock_left, r.clock_turn
 """
 
 
@@ -179,7 +197,8 @@ def _ending_columns(session: Session) -> tuple[str | None, ...]:
     if ending is None:
         return (None, None, None, None, None)
     meters, trust = _split(session.scenario, session.values)
-    return (session.state.id, ending.title, ending.outcome, _dumps(meters), _dumps(trust))
+    # The title as this run showed it (an ending's title may follow what happened).
+    return (session.state.id, ending.shown("title", session.context), ending.outcome, _dumps(meters), _dumps(trust))
 
 
 class Recorder:
@@ -219,8 +238,9 @@ class Recorder:
         def insert(conn: Any) -> int:
             cur = conn.execute(
                 "INSERT INTO runs (trainee, scenario_id, scenario_digest, scenario_title, scenario_source,"
-                " mode, seed, time_limits, status, started_at, updated_at, session_json, host, account)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
+                " mode, seed, time_limits, status, started_at, updated_at, session_json, host, account,"
+                " say_first, accommodation)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?)",
                 (
                     settings.trainee.strip(),
                     scenario.id,
@@ -235,6 +255,8 @@ class Recorder:
                     _dumps(start),
                     self.origin.host,
                     self.origin.account,
+                    int(settings.say_first),
+                    settings.accommodation,
                 ),
             )
             return int(cur.lastrowid)
@@ -258,8 +280,8 @@ class Recorder:
             cur = conn.execute(
                 "INSERT INTO steps (run_id, seq, turn, scenario_digest, state, choice, rating, choice_text,"
                 " feedback, meters_before, meters_after, trust_before, trust_after, flags_set, flags_unset,"
-                " route, response_ms, recorded_at, session_json)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " route, response_ms, recorded_at, session_json, said)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     seq,
@@ -280,11 +302,12 @@ class Recorder:
                     None if elapsed_ms is None else int(elapsed_ms),
                     now,
                     state,
+                    step.said,
                 ),
             )
             conn.execute(
                 "UPDATE runs SET session_json = ?, updated_at = ?, ending = ?, ending_title = ?, outcome = ?,"
-                " final_meters = ?, final_trust = ? WHERE id = ?",
+                " final_meters = ?, final_trust = ?, clock_left = NULL, clock_turn = NULL WHERE id = ?",
                 (state, now, *reached, run_id),
             )
             return int(cur.lastrowid)
@@ -337,6 +360,26 @@ class Recorder:
             )
 
         self.store.write(update)
+
+    def record_clock(self, run_id: int, turn: int, seconds_left: int) -> None:
+        """Note the time left at the timed decision under way (after `turn` decisions), so
+        that a run resumed after a crash gives back that time rather than the full limit."""
+
+        def update(conn: Any) -> None:
+            conn.execute(
+                "UPDATE runs SET clock_left = ?, clock_turn = ? WHERE id = ? AND status = 'active'",
+                (int(seconds_left), int(turn), run_id),
+            )
+
+        self.store.write(update)
+
+    def finished_scenarios(self) -> set[str]:
+        """The ids of the scenarios this account has finished a run of here (for the library)."""
+        rows = self.store.read(
+            "SELECT DISTINCT scenario_id FROM runs WHERE status = 'finished' AND host IS ? AND account IS ?",
+            (self.origin.host, self.origin.account),
+        )
+        return {str(r["scenario_id"]) for r in rows}
 
     def abandon_run(self, run_id: int) -> None:
         """Mark an unfinished run as given up (the trainee chose not to resume it)."""
@@ -533,6 +576,9 @@ class RunRecorder(Observer):
 
     def on_reflections(self, texts: Mapping[str, str]) -> None:
         self.recorder.save_reflections(self.run_id, texts)
+
+    def on_clock(self, session: Session, seconds_left: int) -> None:
+        self.recorder.record_clock(self.run_id, session.turn, seconds_left)
 
     def on_abandon(self, session: Session) -> None:
         self.recorder.abandon_run(self.run_id)

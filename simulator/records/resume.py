@@ -32,6 +32,8 @@ class Interrupted:
     """The scenario file found for it (None when none can be found or loaded)."""
     problem: str | None = None
     """Why it cannot be resumed (no scenario found), else None."""
+    state: str = ""
+    """The state the run stands at."""
 
     @property
     def changed(self) -> bool:
@@ -39,14 +41,36 @@ class Interrupted:
         return self.scenario is not None and self.scenario.digest != self.info.scenario_digest
 
     def describe(self) -> str:
-        """One line for a person: which run, whose, how far, when."""
+        """One line for a person: which scenario, whose, where it stands, when (local time)."""
         i = self.info
         who = f" by {i.trainee}" if i.trainee else ""
         title = i.scenario_title or i.scenario_id
-        when = i.updated_at[:16].replace("T", " ")
         n = i.decisions
-        where = f"ended '{i.ending_title}', debrief not yet seen" if i.ending else f"{n} decision{'s' * (n != 1)} made"
-        return visible(f"'{title}'{who}, {where}, {i.mode}, last played {when} UTC")
+        if i.ending:
+            where = f"ended '{i.ending_title}', debrief not yet seen"
+        else:
+            at = f" ({self.decision_title})" if self.decision_title else ""
+            where = f"at decision {n + 1}{at}, {n} made"
+        return visible(f"'{title}'{who}, {where}, {i.mode}, last played {local_time(i.updated_at)}")
+
+    @property
+    def decision_title(self) -> str:
+        """The title of the decision the run stands at, if the scenario file is here and has one."""
+        if self.scenario is None:
+            return ""
+        st = self.scenario.states.get(self.state)
+        return " ".join(st.title.split()) if st is not None and st.title else ""
+
+
+def local_time(stamp: str) -> str:
+    """A records time (UTC, ISO 8601) as this computer's local date and time, e.g. 'Fri 5 Dec 14:03'."""
+    from datetime import datetime
+
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return stamp
+    return f"{when:%a} {when.day} {when:%b %H:%M}"
 
 
 def locate(info: RunInfo, search: list[Path] | None = None) -> tuple[Scenario | None, str | None]:
@@ -83,7 +107,8 @@ def interrupted(
     out = []
     for info in recorder.unfinished_runs(scenario_id=scenario_id):
         scenario, problem = locate(info, search)
-        out.append(Interrupted(info, scenario, problem))
+        state = str(recorder.saved_state(info.id).get("state", ""))
+        out.append(Interrupted(info, scenario, problem, state))
     return out
 
 

@@ -373,7 +373,19 @@ def _v3(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE runs ADD COLUMN account TEXT")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3}
+def _v4(conn: sqlite3.Connection) -> None:
+    # Say it first: the trainee's own words before each decision, and whether the run
+    # asked for them. Time accommodations: the one in force (none, 1.5x, 2x, off). The
+    # clock of a timed decision under way, so a run resumed after a crash keeps the time
+    # that was left: seconds left, and the decision (turn) it belongs to.
+    conn.execute("ALTER TABLE steps ADD COLUMN said TEXT NOT NULL DEFAULT ''")
+    conn.execute("ALTER TABLE runs ADD COLUMN say_first INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE runs ADD COLUMN accommodation TEXT NOT NULL DEFAULT 'none'")
+    conn.execute("ALTER TABLE runs ADD COLUMN clock_left INTEGER")
+    conn.execute("ALTER TABLE runs ADD COLUMN clock_turn INTEGER")
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
 """Version -> the function that brings a database from the version before up to it."""
 
 

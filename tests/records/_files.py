@@ -80,3 +80,27 @@ def as_plain_user(argv: list[str], **kw) -> subprocess.CompletedProcess[str]:
         argv = [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner", *argv]
     env = {**os.environ, "GROUPSIM_DB": "", **kw.pop("env", {})}
     return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, **kw)
+
+
+# The columns each schema version after 2 added, newest last: undone to make a database as
+# an older groupsim left it.
+ADDED_AFTER_V2 = [
+    ("runs", "host"),
+    ("runs", "account"),
+    ("steps", "said"),
+    ("runs", "say_first"),
+    ("runs", "accommodation"),
+    ("runs", "clock_left"),
+    ("runs", "clock_turn"),
+]
+
+
+def as_version_2(db) -> None:  # type: ignore[no-untyped-def]
+    """Make `db` as groupsim's schema version 2 left it (no origin, no say-it-first, no clock)."""
+    import sqlite3
+
+    conn = sqlite3.connect(db, isolation_level=None)
+    for table, column in ADDED_AFTER_V2:
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    conn.execute("DELETE FROM schema_version WHERE version > 2")
+    conn.close()

@@ -203,3 +203,30 @@ def test_an_ending_reached_is_on_the_run_before_the_debrief_and_a_rewind_takes_i
     rec.finish_run(run_id, session)
     info = rec.run(run_id)
     assert info.status == "finished" and info.ending == session.state.id
+
+
+def test_a_run_keeps_its_say_first_and_time_accommodation_and_each_steps_own_words(rec, tiny):
+    settings = Settings("assessment", "Di", say_first=True, accommodation="2x")
+    run = RunRecorder.start(rec, tiny, settings, 4)
+    session = Session(tiny, 4)
+    run.on_step(session, session.choose(1, said="I'd name what is happening"), 900)
+    info = rec.run(run.run_id)
+    assert info.settings == settings
+    (row,) = rec.store.read("SELECT said FROM steps")
+    assert row["said"] == "I'd name what is happening"
+    assert rec.finished_scenarios() == set()
+    while not session.finished:
+        run.on_step(session, session.choose(session.choices()[0].number), 10)
+    run.on_finish(session)
+    assert rec.finished_scenarios() == {"tiny"}
+
+
+def test_the_clock_of_a_decision_under_way_is_kept_until_the_decision_is_made(rec, tiny):
+    run = RunRecorder.start(rec, tiny, Settings("assessment", "Di"), 4)
+    session = Session(tiny, 4)
+    run.on_clock(session, 25)
+    info = rec.run(run.run_id)
+    assert (info.clock_left, info.clock_turn) == (25, 0)
+    run.on_step(session, session.choose(1), 5000)
+    info = rec.run(run.run_id)
+    assert (info.clock_left, info.clock_turn) == (None, None)  # that decision is made

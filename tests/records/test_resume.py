@@ -38,7 +38,7 @@ def test_found_where_it_was_played(tmp_path, copy):
     rec, run_id, session = interrupt(tmp_path, copy)
     (item,) = rs.interrupted(rec)
     assert item.info.id == run_id and item.scenario is not None and not item.changed and item.problem is None
-    assert "'A Tiny Test Group' by Ann, 1 decision made, practice" in item.describe()
+    assert "'A Tiny Test Group' by Ann, at decision 2, 1 made, practice" in item.describe()
     resumed, run = rs.resume(rec, item)
     assert resumed.to_json() == session.to_json()
     run.on_step(resumed, resumed.choose(1), 10)  # goes on writing the same run

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -61,11 +60,7 @@ def test_no_one_continues_another_trainees_run(cohort):
 
 def _from_before(db: Path) -> None:
     """Make `db` as groupsim's schema version 2 left it: runs with no computer or account."""
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("ALTER TABLE runs DROP COLUMN host")
-    conn.execute("ALTER TABLE runs DROP COLUMN account")
-    conn.execute("DELETE FROM schema_version WHERE version = 3")
-    conn.close()
+    files.as_version_2(db)
 
 
 def test_runs_from_before_are_offered_on_your_own_database(tmp_path):

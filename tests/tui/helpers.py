@@ -71,3 +71,10 @@ async def choose(app, pilot, *authored: int) -> None:
         await pilot.press(shown_key(app, n))
         if app.screen.query("#feedback"):
             await pilot.press("enter")
+
+
+def resolve_one(path: Path):
+    """The scenario in the file at `path`."""
+    from simulator.authoring.loader import load
+
+    return load(path)

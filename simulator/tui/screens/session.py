@@ -103,6 +103,7 @@ class SessionScreen(RunScreen):
         for widget in (choices, room, self.query_one("#group")):
             self.watch(widget, "scroll_y", self._mark_more, init=False)
             self.watch(widget, "virtual_size", self._mark_more, init=False)
+        self.watch(self.query_one("#countdown", Countdown), "remaining", self._clock_seen, init=False)
         for hidden in ("#say-first", "#match-note", "#ended"):
             self.query_one(hidden).display = False
         room.entries = tuple(transcript(self.run.session))
@@ -182,6 +183,10 @@ class SessionScreen(RunScreen):
             self._show_choices(offered)
         self._stopwatch.restart()
         limit = settings.time_limit(s.state.time_limit)
+        if limit is not None and self.run.clock_left is not None:
+            # A run resumed mid-decision gives back the time that was left, not the whole limit.
+            limit = max(1, min(limit, self.run.clock_left))
+        self.run.clock_left = None
         if limit is not None and s.state.on_timeout is not None:
             countdown.start(limit)
         else:
@@ -245,6 +250,13 @@ class SessionScreen(RunScreen):
         for body in self.query("#feedback-body"):
             self.watch(body, "scroll_y", self._mark_more, init=False)
             self.watch(body, "virtual_size", self._mark_more)
+
+    CLOCK_NOTE_EVERY = 5
+    """Seconds between notes of a running clock to the records (so a crash loses at most this)."""
+
+    def _clock_seen(self, remaining: int | None) -> None:
+        if remaining is not None and remaining > 0 and remaining % self.CLOCK_NOTE_EVERY == 0:
+            self._warn(self.run.clock(remaining))
 
     def _changes_line(self, step: Step) -> str:
         sc = self.run.session.scenario

@@ -85,5 +85,9 @@ class RoomLog(VerticalScroll):
             widgets.append(self._widget_for(e, previous))
             previous = e
         await self.mount_all(widgets)
-        # Show the start of what just happened, so a long passage is read from its top.
-        self.call_after_refresh(self.scroll_to_widget, widgets[0], top=True, animate=False)
+        # Show the start of what just happened, from the trainee's last move, so a long
+        # passage is read from its top; a room filled at once (a resumed or rewound run)
+        # opens there too, not at the start of the session.
+        moves = [i for i, e in enumerate(new) if e.kind in ("choice", "timeout")]
+        first = widgets[moves[-1] if moves else 0]
+        self.call_after_refresh(self.scroll_to_widget, first, top=True, animate=False)
