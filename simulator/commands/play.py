@@ -5,6 +5,8 @@
     groupsim play my-scenarios/           every scenario in a folder
     groupsim play breach.yaml --seed 7    one file, with chance branches fixed by a seed
     groupsim play breach.yaml --watch     reload the file whenever it is saved (for authors)
+    groupsim play --say-first             assessment runs ask for the trainee's own words first
+    groupsim play --time-accommodation 2x timed decisions give twice the time (or 1.5x, or off)
 
 Every decision is recorded as it is made (see `groupsim records where`); a run left
 unfinished by a closed terminal or a crash is offered again at the next start.
@@ -40,11 +42,33 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--watch",
         action="store_true",
         help="reload the scenario FILE whenever it is saved, replaying the choices made so far "
-        "(for authors; runs are not recorded)",
+        "(for authors; runs are not recorded; the map shows everything)",
     )
+    p.add_argument(
+        "--author",
+        action="store_true",
+        help="the author's view: the map shows every choice's rating, effects and feedback before it is chosen",
+    )
+    add_trainee_options(p)
     from simulator.commands.report import add_db_argument
 
     add_db_argument(p)
+
+
+def add_trainee_options(p: argparse.ArgumentParser) -> None:
+    """What a supervisor can set for every run of `play` or `serve`."""
+    p.add_argument(
+        "--say-first",
+        action="store_true",
+        help="assessment runs ask the trainee's own words before each decision's options (say it first)",
+    )
+    p.add_argument(
+        "--time-accommodation",
+        choices=("none", "1.5x", "2x", "off"),
+        default="none",
+        help="time for timed decisions: as written (none), 1.5x or 2x as long, or no limits (off); "
+        "in practice trainees may also choose it in the briefing (default: none)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,6 +82,16 @@ def run(args: argparse.Namespace) -> int:
     found, code = load_many(args.target, "play")
     if found is None:
         return code
+    if len(found) == 1 and found[0].scenario is None and not args.watch:
+        # One file that does not load: say why here, before any full screen opens.
+        from simulator.play.text import visible
+
+        for d in found[0].errors:
+            print(visible(str(d)), file=sys.stderr)
+        print(
+            "groupsim play: the scenario has errors; fix them first ('groupsim validate' lists them)", file=sys.stderr
+        )
+        return 1
     if not sys.stdout.isatty():
         print(
             "groupsim play: needs a terminal; to play without one use 'groupsim run FILE --choose 1,2'", file=sys.stderr
@@ -67,7 +101,14 @@ def run(args: argparse.Namespace) -> int:
         from simulator.tui.app import make_app
 
         # A file that does not load yet opens on the library, its errors listed; a save that fixes it reloads.
-        app = make_app(found, seed=args.seed, export_dir=args.export_dir, watch=Path(args.target))
+        app = make_app(
+            found,
+            seed=args.seed,
+            export_dir=args.export_dir,
+            watch=Path(args.target),
+            say_first=args.say_first,
+            accommodation=args.time_accommodation,
+        )
         app.run()
         return app.return_code or 0
 
@@ -88,7 +129,15 @@ def run(args: argparse.Namespace) -> int:
         from simulator.tui.app import make_app
 
         app = make_app(
-            found, seed=args.seed, export_dir=args.export_dir, observe=RunRecorder.factory(recorder), resume=resumed
+            found,
+            seed=args.seed,
+            export_dir=args.export_dir,
+            observe=RunRecorder.factory(recorder),
+            resume=resumed,
+            say_first=args.say_first,
+            author_view=args.author,
+            accommodation=args.time_accommodation,
+            finished=recorder.finished_scenarios(),
         )
         app.run()
     # Textual prints an uncaught error's traceback and sets a non-zero return code.

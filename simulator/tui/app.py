@@ -19,7 +19,7 @@ from simulator.authoring.diagnostics import Diagnostic
 from simulator.authoring.library import Found
 from simulator.engine.model import Scenario
 from simulator.play.run import ObserverFactory, Run
-from simulator.play.settings import Settings
+from simulator.play.settings import Accommodation, Settings
 from simulator.tui.clock import Clock
 from simulator.tui.screens.base import RunScreen
 
@@ -56,8 +56,12 @@ class GroupSimApp(App[None]):
         clock: Clock | None = None,
         say_first: bool = False,
         author_view: bool = False,
+        accommodation: Accommodation = "none",
+        finished: set[str] | None = None,
     ) -> None:
         super().__init__()
+        self.finished_ids = finished or set()
+        """Scenarios this trainee has finished a run of (the library marks them)."""
         self.say_first_required = say_first
         """Assessment runs ask the trainee's own words first (`--say-first`)."""
         self.clock = clock or Clock()
@@ -72,7 +76,9 @@ class GroupSimApp(App[None]):
         """The run being played or debriefed, if any."""
         self._resume = resume
         # --watch is an author trying out their own file: the map shows everything.
-        self._settings = Settings(author_view=author_view or watch is not None)
+        self._settings = Settings(author_view=author_view or watch is not None, accommodation=accommodation)
+        self.accommodation_required = accommodation
+        """The time accommodation a supervisor set for every run (`--time-accommodation`)."""
         self.watched_file = watch
         """The scenario file reloaded when it is saved (`groupsim play FILE --watch`), or None."""
         if watch is not None:
@@ -107,7 +113,7 @@ class GroupSimApp(App[None]):
     def _push_library(self) -> None:
         from simulator.tui.screens.library import LibraryScreen
 
-        self.push_screen(LibraryScreen(self.found))
+        self.push_screen(LibraryScreen(self.found, finished=self.finished_ids))
         self.call_after_refresh(self._no_blink)
 
     def _library_on_stack(self) -> bool:
@@ -135,7 +141,13 @@ class GroupSimApp(App[None]):
                 self._push_library()  # "Back" from a briefing the app opened on
 
         self.push_screen(
-            BriefingScreen(scenario, self._settings, say_first_required=self.say_first_required), callback=begin
+            BriefingScreen(
+                scenario,
+                self._settings,
+                say_first_required=self.say_first_required,
+                accommodation=self.accommodation_required,
+            ),
+            callback=begin,
         )
         self.call_after_refresh(self._no_blink)
 
@@ -381,7 +393,7 @@ class GroupSimApp(App[None]):
                     markup=False,
                 )
         elif isinstance(screen, LibraryScreen):
-            self.switch_screen(LibraryScreen(self.found))
+            self.switch_screen(LibraryScreen(self.found, finished=self.finished_ids))
             self.notify(f"Reloaded {name}.", timeout=3, markup=False)
         else:
             self.notify(f"Reloaded {name}: the next run uses the new version.", timeout=5, markup=False)
@@ -401,6 +413,8 @@ def make_app(
     clock: Clock | None = None,
     say_first: bool = False,
     author_view: bool = False,
+    accommodation: Accommodation = "none",
+    finished: set[str] | None = None,
 ) -> GroupSimApp:
     """The app `groupsim play` runs.
 
@@ -422,6 +436,8 @@ def make_app(
         clock: where time comes from; tests pass a `simulator.tui.clock.ManualClock`.
         say_first: assessment runs ask the trainee's own words before each set of options.
         author_view: the map shows every choice's rating and consequences (on with `watch`).
+        accommodation: the time accommodation for every run (a supervisor's `--time-accommodation`).
+        finished: ids of the scenarios this trainee has finished, marked in the library.
     """
     return GroupSimApp(
         found,
@@ -435,4 +451,6 @@ def make_app(
         clock=clock,
         say_first=say_first,
         author_view=author_view,
+        accommodation=accommodation,
+        finished=finished,
     )

@@ -219,7 +219,10 @@ async def test_mouse_alone_finishes_a_scenario(tmp_path):
 
 async def _click_option(pilot, option_list, index: int, border: int = 0) -> None:
     """Click option `index` of a list, scrolling it into view first as a mouse user would (the wheel)."""
-    await pilot.pause()  # the list laid out
+    for _ in range(10):  # the list shown and laid out
+        await pilot.pause()
+        if option_list.scrollable_content_region.height:
+            break
     option_list._update_lines()
     line = option_list._index_to_line[index]
     height = option_list.scrollable_content_region.height

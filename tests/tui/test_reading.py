@@ -121,6 +121,7 @@ async def test_the_debrief_is_reachable_by_keys_alone(tmp_path):
         # PgDn scrolls the page from inside a writing box.
         box = app.screen.query_one("#reaction", TextArea)
         box.focus()
+        await pilot.wait_for_scheduled_animations()
         await pilot.pause()
         before = body.scroll_y
         await pilot.press("pagedown")

@@ -8,10 +8,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, RadioSet, Static
+from textual.widgets import Button, Footer, Input, RadioSet, Select, Static
 
 from simulator.engine.model import Scenario
-from simulator.play.settings import Settings
+from simulator.play.settings import ACCOMMODATIONS, Accommodation, Settings
 from simulator.tui.widgets.toggles import Check, Radio
 
 HEADING = "bold $text-accent"
@@ -23,6 +23,14 @@ MODE_HELP = {
     "hidden until the debrief.",
 }
 """What each mode means, keyed by "is it practice"."""
+
+TIME_CHOICES: tuple[tuple[Accommodation, str], ...] = (
+    ("none", "Time as written"),
+    ("1.5x", "One and a half times as long"),
+    ("2x", "Twice as long"),
+    ("off", "No time limits"),
+)
+"""The time accommodations, as the briefing words them."""
 
 SAY_FIRST_HELP = "Say it first: write your own answer before you see the options."
 SAY_FIRST_REQUIRED = "This assessment asks for your own words first at every decision (say it first)."
@@ -41,13 +49,20 @@ class BriefingScreen(Screen[Settings | None]):
     BINDINGS = [Binding("escape", "back", "Back to library")]
 
     def __init__(
-        self, scenario: Scenario, settings: Settings | None = None, *, say_first_required: bool = False
+        self,
+        scenario: Scenario,
+        settings: Settings | None = None,
+        *,
+        say_first_required: bool = False,
+        accommodation: Accommodation = "none",
     ) -> None:
         super().__init__()
         self.scenario = scenario
         self._settings = settings or Settings()
         self.say_first_required = say_first_required or scenario.say_first
         """Assessment asks the trainee's own words first (the scenario's `say_first`, or `--say-first`)."""
+        self.accommodation = accommodation
+        """The time accommodation the supervisor set: assessment uses it; practice starts from it."""
 
     def compose(self) -> ComposeResult:
         sc = self.scenario
@@ -101,6 +116,20 @@ class BriefingScreen(Screen[Settings | None]):
                 timed = Check("Use time limits", value=self._settings.timed, id="timed")
                 timed.display = practice
                 yield timed
+                chosen = self._settings.accommodation if self._settings.accommodation != "none" else self.accommodation
+                more_time = Select(
+                    [(label, value) for value, label in TIME_CHOICES],
+                    value=chosen,
+                    allow_blank=False,
+                    id="more-time",
+                    tooltip="More time for each timed decision (or none at all)",
+                )
+                # Only with time limits on is there a limit to lengthen.
+                more_time.display = practice and self._settings.timed
+                yield more_time
+                given = Static(Content(self._given_time()), id="given-time")
+                given.display = not practice and bool(self._given_time())
+                yield given
                 say = Check("Say it first", value=self._settings.say_first, id="say-first-box")
                 say.display = practice
                 yield say
@@ -112,6 +141,12 @@ class BriefingScreen(Screen[Settings | None]):
             yield Button("Begin", variant="primary", id="begin")
             yield Button("Back", id="back")
         yield Footer()
+
+    def _given_time(self) -> str:
+        """In assessment: the time accommodation the supervisor allows, in words."""
+        if self.accommodation == "none":
+            return ""
+        return f"Time: {dict(TIME_CHOICES)[self.accommodation].lower()} (set for you)."
 
     def _say_first_help(self, practice: bool) -> str:
         if not practice and self.say_first_required:
@@ -127,11 +162,14 @@ class BriefingScreen(Screen[Settings | None]):
         self.query_one("#mode-help", Static).update(Content(MODE_HELP[practice]))
         self.query_one("#timed", Check).display = practice
         self.query_one("#say-first-box", Check).display = practice
+        self.query_one("#more-time").display = practice and self.query_one("#timed", Check).value
+        self.query_one("#given-time").display = not practice and bool(self._given_time())
         help_text = self._say_first_help(practice)
         self.query_one("#say-first-help", Static).update(Content(help_text))
         self.query_one("#say-first-help").display = bool(help_text)
 
     @on(RadioSet.Changed, "#mode")
+    @on(Check.Changed, "#timed")
     def _mode_changed(self) -> None:
         self._describe_mode()
 
@@ -143,7 +181,13 @@ class BriefingScreen(Screen[Settings | None]):
             timed=self.query_one("#timed", Check).value,
             say_first=self.say_first_required if assessment else self.query_one("#say-first-box", Check).value,
             author_view=self._settings.author_view,
+            # In assessment only what the supervisor allows; in practice the trainee's own choice.
+            accommodation=self.accommodation if assessment else self._chosen_time(),
         )
+
+    def _chosen_time(self) -> Accommodation:
+        value = self.query_one("#more-time", Select).value
+        return next((a for a in ACCOMMODATIONS if a == value), "none")
 
     @on(Button.Pressed, "#begin")
     @on(Input.Submitted, "#trainee")

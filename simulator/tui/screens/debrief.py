@@ -184,6 +184,10 @@ class DebriefScreen(RunScreen):
         for ta in self.query(TextArea):
             ta.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
         if self.run.session.finished:
+            from simulator.tui.app import GroupSimApp
+
+            if isinstance(self.app, GroupSimApp):  # the library marks it from now on
+                self.app.finished_ids.add(self.run.session.scenario.id)
             problem = self.run.finished()
             if problem:
                 self.notify(f"Could not record the ending: {problem}", severity="error", timeout=8)

@@ -39,7 +39,7 @@ def first_error(found: Found) -> str:
     return f"line {d.line}:{d.col}: {d.message}"
 
 
-def _prompt(found: Found) -> Content:
+def _prompt(found: Found, done: bool = False) -> Content:
     sc = found.scenario
     if sc is None:
         return Content.assemble(
@@ -52,7 +52,8 @@ def _prompt(found: Found) -> Content:
     if sc.minutes:
         facts.append(f"{sc.minutes} min")
     facts.append(", ".join(sc.tags))
-    return Content.assemble((sc.title, "bold"), "\n", (" · ".join(f for f in facts if f), "$text-muted"))
+    mark = [("  ✓ done", "$text-success")] if done else []
+    return Content.assemble((sc.title, "bold"), *mark, "\n", (" · ".join(f for f in facts if f), "$text-muted"))
 
 
 class LibraryScreen(Screen[None]):
@@ -71,12 +72,14 @@ class LibraryScreen(Screen[None]):
 
         found: Found
 
-    def __init__(self, found: list[Found]) -> None:
+    def __init__(self, found: list[Found], *, finished: set[str] | None = None) -> None:
         super().__init__()
         # Playable scenarios first; files that cannot be played after them, still listed.
         self._found = [f for f in found if f.scenario is not None] + [f for f in found if f.scenario is None]
         self._shown: list[Found] = []
         """What the list shows now, in its order."""
+        self._finished = finished or set()
+        """The ids of scenarios this trainee has finished (marked ✓ done)."""
 
     def compose(self) -> ComposeResult:
         yield Static(Content("groupsim · scenario library"), id="library-title", classes="screen-title")
@@ -88,14 +91,21 @@ class LibraryScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        broken = sum(1 for f in self._found if f.scenario is None)
-        title = f"Scenarios ({len(self._found) - broken})"
-        scenarios = self.query_one("#scenarios")
-        scenarios.border_title = title + (f" · {broken} cannot be played" if broken else "")
         # The footer cannot show these (the filter box's own keys shadow them), so say it here.
-        scenarios.border_subtitle = "↑ ↓ to move · Enter to open"
+        self.query_one("#scenarios").border_subtitle = "↑ ↓ to move · Enter to open"
         self.query_one("#preview").border_title = "Preview"
         self._refilter("")
+
+    def _count(self) -> None:
+        """The list's title: how many scenarios it shows, of how many, and how many cannot be played."""
+        playable = sum(1 for f in self._found if f.scenario is not None)
+        shown = sum(1 for f in self._shown if f.scenario is not None)
+        broken = len(self._found) - playable
+        title = f"Scenarios ({shown} of {playable})" if shown != playable else f"Scenarios ({playable})"
+        done = sum(1 for f in self._found if f.scenario is not None and f.scenario.id in self._finished)
+        if done:
+            title += f" · {done} done"
+        self.query_one("#scenarios").border_title = title + (f" · {broken} cannot be played" if broken else "")
 
     def _refilter(self, query: str) -> None:
         ol = self.query_one("#scenarios", OptionList)
@@ -103,7 +113,12 @@ class LibraryScreen(Screen[None]):
         ol.clear_options()
         # Each option's id is the scenario's place in `_found`, which never changes: a
         # message about an option names it whatever the list has become since.
-        ol.add_options(Option(_prompt(f), id=str(self._found.index(f))) for f in self._shown)
+        done = self._finished
+        ol.add_options(
+            Option(_prompt(f, f.scenario is not None and f.scenario.id in done), id=str(self._found.index(f)))
+            for f in self._shown
+        )
+        self._count()
         if self._shown:
             ol.highlighted = 0
             self._preview(self._shown[0])  # now, for the first frame, not when the highlight's message arrives
