@@ -42,6 +42,8 @@ class DebriefItem:
     """The texts of the recommended choices that were on offer."""
     changes: tuple[tuple[str, int], ...]
     """(label, change) for each meter and member that moved."""
+    said: str = ""
+    """What the trainee wrote in their own words before choosing (say it first), else ''."""
 
     @property
     def timed_out(self) -> bool:
@@ -66,6 +68,7 @@ def debrief_items(session: Session) -> list[DebriefItem]:
                 chosen=step.text,
                 rating=step.rating,
                 feedback=step.feedback,
+                said=step.said,
                 refs=tuple((k, sc.references.get(k, k)) for k in step.refs),
                 recommended=tuple(c.text for c in recommended(on_offer)),
                 changes=tuple((sc.label(k), d) for k, d in step.changes.items()),

@@ -52,6 +52,7 @@ def to_json(
                 "state": r.state,
                 "where": r.where,
                 "chosen": r.chosen or None,
+                "said": r.said or None,
                 "timed_out": r.timed_out,
                 "rating": r.rating,
                 "feedback": r.feedback,
@@ -178,6 +179,8 @@ def to_markdown(
     out += ["### Decisions", ""]
     for r in debrief_items(session):
         out.append(f"{r.turn}. **{md(r.where)}**")
+        if r.said:
+            out.append(f"   - You wrote first: {md(r.said)}")
         out.append("   - You let the time run out." if r.timed_out else f"   - You chose: {md(r.chosen)}")
         if r.rating is not None:
             out.append(f"   - Rating: {r.rating}")

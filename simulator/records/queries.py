@@ -433,6 +433,8 @@ class StepRecord:
     """The version of the scenario file this decision was made on."""
     undone: bool
     """Taken back by a rewind."""
+    said: str = ""
+    """What the trainee wrote in their own words before choosing (say it first), else ''."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,6 +489,7 @@ def run_record(store: Store, run_id: int) -> RunRecord:
             recorded_at=s["recorded_at"],
             scenario_digest=s["scenario_digest"],
             undone=s["undone_by"] is not None,
+            said=s["said"] or "",
         )
         for s in store.read("SELECT * FROM steps WHERE run_id = ? ORDER BY seq", (run_id,))
     ]
@@ -627,6 +630,9 @@ class CohortDecision:
     title: str
     """The decision's title in the scenario file ('' without the file)."""
     choices: tuple[CohortChoice, ...]
+    said: tuple[tuple[int | None, str], ...] = ()
+    """What trainees wrote in their own words here (say it first), with the choice each
+    went on to take (its authored number; None for a time-out), standing decisions only."""
 
     @property
     def total(self) -> int:
@@ -686,7 +692,18 @@ def cohort(
             at[c.choice] = CohortChoice(c.choice, c.text, c.rating, c.count, c.rewound)
         else:
             at[c.choice] = replace(had, count=had.count + c.count, rewound=had.rewound + c.rewound)
-    decisions = tuple(CohortDecision(state, titles[state], tuple(at.values())) for state, at in choices.items())
+    said: dict[str, list[tuple[int | None, str]]] = defaultdict(list)
+    where, params = _where(store, narrowed)
+    for row in store.read(
+        "SELECT s.state, s.choice, s.said FROM steps s JOIN runs r ON r.id = s.run_id"
+        f"{where}{' AND' if where else ' WHERE'} s.undone_by IS NULL AND s.said != '' ORDER BY s.id",
+        tuple(params),
+    ):
+        said[row["state"]].append((row["choice"], row["said"]))
+    decisions = tuple(
+        CohortDecision(state, titles[state], tuple(at.values()), tuple(said.get(state, ())))
+        for state, at in choices.items()
+    )
 
     # Each ending's title, outcome and finished runs: the file's endings first, then any it no longer has.
     endings: dict[str, tuple[str, str | None, int]] = {}

@@ -123,6 +123,8 @@ class DebriefScreen(RunScreen):
             for r in items:
                 with Decision(classes="decision", id=f"decision-{r.turn}"):
                     yield Static(Content(f"Decision {r.turn} · {r.where}"), classes="decision-where")
+                    if r.said:
+                        yield Static(Content(f"You wrote first: “{_flat(r.said)}”"), classes="decision-said")
                     with Horizontal(classes="decision-head"):
                         if r.rating is None:
                             yield Static(Content(" Time ran out "), classes="rating rating-timeout")

@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import ScreenResume, ScreenSuspend
 from textual.widgets import Button, Footer, Static
+from textual.worker import Worker, WorkerState
 
 from simulator.engine.model import Choice
 from simulator.engine.session import Step
@@ -107,6 +108,11 @@ class SessionScreen(RunScreen):
         for hidden in ("#say-first", "#match-note", "#ended"):
             self.query_one(hidden).display = False
         room.entries = tuple(transcript(self.run.session))
+        if self.run.settings.say_first:
+            # The matcher's model takes a second or more to load: load it while the trainee reads.
+            from simulator.play.matcher import preload
+
+            self.run_worker(preload, thread=True, name="matcher-preload", exit_on_error=False)
         if self._feedback_for is not None:
             self._decide(self._feedback_for)
         else:
@@ -202,27 +208,46 @@ class SessionScreen(RunScreen):
 
     @on(SayFirst.Said)
     def _said(self, event: SayFirst.Said) -> None:
-        """The trainee's own words are in: show the options, the closest one highlighted if clear."""
+        """The trainee's own words are in: match them (in a thread, off the screen's loop)."""
         if self.phase != "saying":
             return
         from simulator.play.matcher import match
 
         offered = self.run.on_offer()
         self.said = event.text
-        self.match = found = match(event.text, offered)
+        note = self.query_one("#match-note", Static)
+        note.update(Content("Finding the option closest to your words…"))
+        note.display = True
+        self.run_worker(lambda: match(event.text, offered), thread=True, name="match", exit_on_error=False)
+
+    @on(Worker.StateChanged)
+    def _matched(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "match" or self.phase != "saying":
+            return
+        if event.state == WorkerState.SUCCESS and event.worker.result is not None:
+            self._show_match(event.worker.result)
+        elif event.state == WorkerState.ERROR:  # never leave the trainee without the options
+            from simulator.play.matcher import Match
+
+            self._show_match(Match((), None, "the options could not be matched to your words"))
+
+    def _show_match(self, found: Match) -> None:
+        """Show the options, the one closest to the trainee's words highlighted if it is clear."""
+        offered = self.run.on_offer()
+        self.match = found
         self.query_one("#say-first").display = False
         note = self.query_one("#match-note", Static)
-        if found.selected is not None:
+        said = self.said
+        if found.selected is not None and found.selected in offered:
             shown = offered.index(found.selected) + 1
-            note.update(
-                Content(f"You wrote: “{event.text}”. Closest: option {shown}. Enter to confirm it, or pick another.")
-            )
+            note.update(Content(f"You wrote: “{said}”. Closest: option {shown}. Enter to confirm it, or pick another."))
         else:
-            note.update(Content(f"You wrote: “{event.text}”. {found.reason} Pick the option you meant."))
+            why = found.reason or "none of the options is clearly closest"
+            note.update(Content(f"You wrote: “{said}”. Nothing is pre-selected: {why}. Pick the option you meant."))
         note.display = True
         self._set_phase("choosing")
         self._show_choices(offered, None if found.selected is None else offered.index(found.selected))
-        if found.selected is None:
+        if found.selected is None or found.selected not in offered:
             self.query_one("#choices", ChoiceList).highlighted = None
 
     def _decide(self, step: Step) -> None:

@@ -66,6 +66,12 @@ class CohortScreen(Screen[None]):
                         yield Static(bar(c.count, most), classes="bar")
                         rewound = f", {c.rewound} taken back" if c.rewound else ""
                         yield Static(plain(f"{c.count} ({pct}){rewound}"), classes="bar-count")
+                if d.said:
+                    # Say it first: what trainees wrote before they saw the options, and what they then chose.
+                    yield Static(plain("In their own words, before the options:"), classes="said-heading")
+                    for taken, text in d.said:
+                        took = "then let the time run out" if taken is None else f"then chose {taken}"
+                        yield Static(plain(f"“{text}” ({took})"), classes="said-line")
             yield Label("Average meters at each ending", classes="section")
             table: DataTable[Any] = DataTable(id="endings", cursor_type="none")
             meter_ids = (

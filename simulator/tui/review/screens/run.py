@@ -116,6 +116,8 @@ class RunRecordScreen(Screen[None]):
         classes = f"step {rating_class(e.rating)}" + (" undone" if e.undone else "")
         with Vertical(classes=classes):
             yield Static(plain(head), classes="step-head")
+            if e.said:
+                yield Static(plain(f"Wrote first, in their own words: “{e.said}”"), classes="step-body")
             yield Static(plain(body), classes="step-body")
             if e.feedback:
                 yield Static(plain(e.feedback), classes="step-feedback")
