@@ -24,6 +24,7 @@ def to_json(
     settings: Settings,
     *,
     reflections: Mapping[str, str] | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """The run, its transcript and its debrief as JSON-ready data."""
     sc = session.scenario
@@ -31,7 +32,11 @@ def to_json(
     return {
         "scenario": {"id": sc.id, "title": sc.title, "digest": sc.digest, "source": sc.source},
         "trainee": settings.trainee,
+        "exported_at": (now or datetime.now()).astimezone().isoformat(timespec="seconds"),
         "mode": settings.mode,
+        "time_limits": settings.time_limits,
+        "time_accommodation": settings.accommodation,
+        "say_first": settings.say_first,
         "seed": session.seed,
         "ending": None
         if ending is None
@@ -133,11 +138,20 @@ def _quote(text: str) -> str:
     return "\n".join(out)
 
 
+def _time_note(settings: Settings) -> str:
+    """What the run's time limits were, in words, after the mode."""
+    if settings.accommodation == "off" or not settings.time_limits:
+        return ", no time limits" if settings.accommodation == "off" else ""
+    more = {"1.5x": ", time limits one and a half times as long", "2x": ", time limits twice as long"}
+    return more.get(settings.accommodation, ", with time limits")
+
+
 def to_markdown(
     session: Session,
     settings: Settings,
     *,
     reflections: Mapping[str, str] | None = None,
+    now: datetime | None = None,
 ) -> str:
     """The run, its transcript and its debrief as a Markdown document.
 
@@ -150,7 +164,11 @@ def to_markdown(
     md = _one_line
     out: list[str] = [f"# {md(sc.title)}", ""]
     who = f"Trainee: {md(settings.trainee)}  \n" if settings.trainee else ""
-    out.append(f"{who}Mode: {settings.mode}  \nSeed: {session.seed}  \nScenario: {md(sc.id)}")
+    played = (now or datetime.now()).strftime("%Y-%m-%d %H:%M")
+    out.append(
+        f"{who}Date: {played}  \nMode: {settings.mode}{_time_note(settings)}  \n"
+        f"Seed: {session.seed}  \nScenario: {md(sc.id)}"
+    )
     out.append("")
     out.append("## Transcript")
     out.append("")
@@ -239,7 +257,7 @@ def write_exports(
         stem = f"{base}-{n}"
     md = folder / f"{stem}.md"
     js = folder / f"{stem}.json"
-    md.write_text(to_markdown(session, settings, reflections=reflections), encoding="utf-8")
-    data = to_json(session, settings, reflections=reflections)
+    md.write_text(to_markdown(session, settings, reflections=reflections, now=now), encoding="utf-8")
+    data = to_json(session, settings, reflections=reflections, now=now)
     js.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return md, js

@@ -274,7 +274,10 @@ class GroupSimApp(App[None]):
             session.action_map()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own "Keys" panel docks beside the screen, does not close with Esc and
+        # squeezes the choices; groupsim's help (a screen of its own, Esc closes it) replaces it.
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
+        yield SystemCommand("Keys and help", "Every key, screen by screen (F1)", self.action_help)
         run = screen.run if isinstance(screen, RunScreen) else None
         on_session = self._session_screen(screen) is not None
         if self.current is not None and run is not None:
