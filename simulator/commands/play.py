@@ -5,6 +5,7 @@
     groupsim play my-scenarios/           every scenario in a folder
     groupsim play breach.yaml --seed 7    one file, with chance branches fixed by a seed
     groupsim play breach.yaml --watch     reload the file whenever it is saved (for authors)
+    groupsim play --plain                 line by line, for screen readers and plain terminals
     groupsim play --say-first             assessment runs ask for the trainee's own words first
     groupsim play --time-accommodation 2x timed decisions give twice the time (or 1.5x, or off)
 
@@ -43,6 +44,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="reload the scenario FILE whenever it is saved, replaying the choices made so far "
         "(for authors; runs are not recorded; the map shows everything)",
+    )
+    p.add_argument(
+        "--plain",
+        action="store_true",
+        help="play line by line, with no full-screen drawing: for screen readers, plain terminals and pipes",
     )
     p.add_argument(
         "--author",
@@ -92,9 +98,11 @@ def run(args: argparse.Namespace) -> int:
             "groupsim play: the scenario has errors; fix them first ('groupsim validate' lists them)", file=sys.stderr
         )
         return 1
-    if not sys.stdout.isatty():
+    if not args.plain and not sys.stdout.isatty():
         print(
-            "groupsim play: needs a terminal; to play without one use 'groupsim run FILE --choose 1,2'", file=sys.stderr
+            "groupsim play: the full-screen app needs a terminal; 'groupsim play --plain' plays line by line "
+            "anywhere (a pipe too), and 'groupsim run FILE --choose 1,2' plays one path",
+            file=sys.stderr,
         )
         return 2
     if args.watch:
@@ -126,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
         except RecordsError as exc:
             print(f"groupsim play: {visible(str(exc))}", file=sys.stderr)
             return 1
+        if args.plain:
+            return _plain(args, found, recorder, resumed)
         from simulator.tui.app import make_app
 
         app = make_app(
@@ -142,6 +152,38 @@ def run(args: argparse.Namespace) -> int:
         app.run()
     # Textual prints an uncaught error's traceback and sets a non-zero return code.
     return app.return_code or 0
+
+
+def _plain(args: argparse.Namespace, found, recorder, resumed) -> int:  # type: ignore[no-untyped-def]
+    """The line-by-line front end, reading answers from standard input (a terminal or a pipe)."""
+    from simulator.plain.session import Plain
+    from simulator.records import RunRecorder
+
+    def ask(question: str) -> str | None:
+        print(question, end="", flush=True)
+        answer = sys.stdin.readline()
+        if not answer:
+            print()
+            return None
+        if not sys.stdin.isatty():  # echo piped answers, so the transcript reads as a conversation
+            print(answer.rstrip("\n"))
+        return answer.rstrip("\r\n")
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+
+    return Plain(
+        found,
+        ask,
+        say,
+        observe=RunRecorder.factory(recorder),
+        seed=args.seed,
+        export_dir=args.export_dir or Path.cwd() / "groupsim-exports",
+        say_first_required=args.say_first,
+        accommodation=args.time_accommodation,
+        finished=recorder.finished_scenarios(),
+        resume=resumed,
+    ).run()
 
 
 def _watch_usage(target: str | None) -> str | None:
