@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     return app.return_code or 0
 
 
-def _plain(args: argparse.Namespace, found, recorder, resumed) -> int:  # type: ignore[no-untyped-def]
+def _plain(args: argparse.Namespace, found, recorder, resumed) -> int:
     """The line-by-line front end, reading answers from standard input (a terminal or a pipe)."""
     from simulator.plain.session import Plain
     from simulator.records import RunRecorder

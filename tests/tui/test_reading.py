@@ -169,3 +169,46 @@ async def test_ctrl_q_asks_before_leaving_a_run_under_way(tmp_path):
         await pilot.click("#yes")
         await pilot.pause()
         assert not app.is_running
+
+
+DEAD_END = """\
+format: 1
+id: dead-end
+title: A Dead End
+summary: A decision whose every choice a condition hides.
+group: {kind: Test group, stage: forming}
+objectives: [Never leave a trainee before an empty list.]
+meters:
+  trust: {label: Trust, start: 50}
+flags: [ready]
+start: opening
+states:
+  opening:
+    narration: The room waits.
+    choices:
+      - {text: Begin., rating: recommended, feedback: Fine., goto: stuck}
+  stuck:
+    narration: Nothing here can be done.
+    choices:
+      - {text: Only when ready., rating: recommended, when: ready, feedback: Fine., goto: done}
+  done:
+    ending: {outcome: strong, title: Done}
+"""
+
+
+@h.asynctest
+async def test_a_decision_with_nothing_on_offer_is_never_an_empty_list(tmp_path):
+    from simulator.tui.screens.debrief import DebriefScreen
+
+    path = tmp_path / "dead-end.yaml"
+    path.write_text(DEAD_END, encoding="utf-8")
+    app = h.make(path, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await h.choose(app, pilot, 1)
+        await pilot.pause()
+        assert app.screen.phase == "stuck"
+        assert not app.screen.query_one("#choices").display
+        assert "This scenario cannot go on from here." in h.visible(app)
+        await pilot.press("enter")  # the debrief button has the keyboard
+        assert isinstance(app.screen, DebriefScreen)

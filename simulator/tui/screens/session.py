@@ -41,7 +41,8 @@ if TYPE_CHECKING:
     from simulator.play.matcher import Match
 
 Phase = str
-"""'saying' (say-it-first: the trainee's own words first), 'choosing', 'feedback' or 'ended'."""
+"""'saying' (say-it-first: the trainee's own words first), 'choosing', 'feedback', 'ended', or
+'stuck' (a decision with nothing on offer: the scenario cannot go on)."""
 
 
 class SessionScreen(RunScreen):
@@ -171,11 +172,26 @@ class SessionScreen(RunScreen):
             self.query_one("#ending-text", Static).update(Content(s.ending.shown("title", s.context)))
             self.query_one("#debrief", Button).focus()
             return
-        ended.display = False
         offered = self.run.on_offer()
+        if not offered and s.state.on_timeout is None:
+            # A dead end (`groupsim validate` reports it as an error): never an empty list to
+            # stare at; say so, and let the trainee go on to the debrief of what they did.
+            self._set_phase("stuck")
+            countdown.stop()
+            choices_list.display = False
+            say.display = False
+            ended.display = True
+            prompt.update(Content("This scenario cannot go on from here."))
+            self.query_one("#ending-text", Static).update(
+                Content(
+                    "Its author's conditions leave nothing on offer at this point ('groupsim validate' reports it). "
+                    "Your decisions so far are kept; the debrief looks back on them."
+                )
+            )
+            self.query_one("#debrief", Button).focus()
+            return
+        ended.display = False
         text = s.state.shown("prompt", s.context)
-        if not offered:  # the validator reports such a decision; say so rather than show nothing
-            text += " (Nothing can be done here right now.)"
         prompt.update(Content(" ".join(text.split())))
         if settings.say_first and offered:
             self._set_phase("saying")
@@ -321,7 +337,7 @@ class SessionScreen(RunScreen):
 
     @on(Button.Pressed, "#debrief")
     def action_open_debrief(self) -> None:
-        if self.run.session.finished:
+        if self.run.session.finished or self.phase == "stuck":
             self.app.show_debrief(self.run)  # type: ignore[attr-defined]
 
     # -- keys --------------------------------------------------------------------
