@@ -8,6 +8,7 @@
     groupsim play --plain                 line by line, for screen readers and plain terminals
     groupsim play --say-first             assessment runs ask for the trainee's own words first
     groupsim play --time-accommodation 2x timed decisions give twice the time (or 1.5x, or off)
+    groupsim play --high-contrast --calm  white on black; no animation, blinking or fading messages
 
 Every decision is recorded as it is made (see `groupsim records where`); a run left
 unfinished by a closed terminal or a crash is offered again at the next start.
@@ -54,6 +55,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--author",
         action="store_true",
         help="the author's view: the map shows every choice's rating, effects and feedback before it is chosen",
+    )
+    p.add_argument(
+        "--high-contrast",
+        action="store_true",
+        help="white on black with bright accents, for low vision (also in the app's palette: Ctrl+P, Theme)",
+    )
+    p.add_argument(
+        "--calm",
+        action="store_true",
+        help="no animation, no blinking cursor, and messages that stay until clicked rather than fading",
     )
     add_trainee_options(p)
     from simulator.commands.report import add_db_argument
@@ -116,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
             watch=Path(args.target),
             say_first=args.say_first,
             accommodation=args.time_accommodation,
+            high_contrast=args.high_contrast,
+            calm=args.calm,
         )
         app.run()
         return app.return_code or 0
@@ -147,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
             say_first=args.say_first,
             author_view=args.author,
             accommodation=args.time_accommodation,
+            high_contrast=args.high_contrast,
+            calm=args.calm,
             finished=recorder.finished_scenarios(),
         )
         app.run()

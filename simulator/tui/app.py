@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.theme import Theme
 
 from simulator.authoring.diagnostics import Diagnostic
 from simulator.authoring.library import Found
@@ -28,6 +30,36 @@ if TYPE_CHECKING:
     from simulator.tui.screens.library import LibraryScreen
     from simulator.tui.screens.session import SessionScreen
     from simulator.tui.watch import FileWatch
+
+HIGH_CONTRAST = Theme(
+    name="groupsim-high-contrast",
+    # Pure black and white with saturated accents: every pair of text and background used
+    # here is above 7:1 (WCAG AAA), and none of them carries meaning by colour alone.
+    primary="#FFFF00",
+    secondary="#00FFFF",
+    accent="#FFFF00",
+    warning="#FFB000",
+    error="#FF6E6E",
+    success="#7CFF7C",
+    foreground="#FFFFFF",
+    background="#000000",
+    surface="#000000",
+    panel="#1A1A1A",
+    boost="#333333",
+    dark=True,
+    text_alpha=1.0,
+    variables={
+        "border": "#FFFFFF",
+        "border-blurred": "#BBBBBB",
+        "text-muted": "#E0E0E0",
+        "text-disabled": "#C8C8C8",  # placeholders too: 7:1 or better on black
+        "scrollbar": "#BBBBBB",
+        "scrollbar-hover": "#FFFFFF",
+        "scrollbar-active": "#FFFF00",
+        "scrollbar-background": "#333333",
+    },
+)
+"""A theme for low vision: offered in the palette's Theme list, or from the start with --high-contrast."""
 
 ERROR_SECONDS = 600
 """How long a watched file's load errors stay up (a click dismisses them; the next save replaces them)."""
@@ -58,8 +90,18 @@ class GroupSimApp(App[None]):
         author_view: bool = False,
         accommodation: Accommodation = "none",
         finished: set[str] | None = None,
+        high_contrast: bool = False,
+        calm: bool = False,
     ) -> None:
         super().__init__()
+        self.register_theme(HIGH_CONTRAST)
+        if high_contrast:
+            self.theme = HIGH_CONTRAST.name
+        if calm:
+            # No animation: no sliding, no smooth scrolling, no fading notifications.
+            self.animation_level = "none"
+        self.calm = calm
+        """Transient flashes off (`--calm`): notifications stay until dismissed."""
         self.finished_ids = finished or set()
         """Scenarios this trainee has finished a run of (the library marks them)."""
         self.say_first_required = say_first
@@ -71,7 +113,7 @@ class GroupSimApp(App[None]):
         """A fixed seed for every run, or None for a fresh random one each time."""
         self.observe = observe
         self.export_dir = export_dir or Path.cwd() / "groupsim-exports"
-        self.cursor_blink = cursor_blink
+        self.cursor_blink = cursor_blink and not calm
         self.current: Run | None = None
         """The run being played or debriefed, if any."""
         self._resume = resume
@@ -109,6 +151,20 @@ class GroupSimApp(App[None]):
         self.call_after_refresh(self._no_blink)
         if self.watched_file is not None:
             self._start_watching(self.watched_file)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Textual's notification; with `--calm` it stays until clicked rather than fading after seconds."""
+        if self.calm:
+            timeout = ERROR_SECONDS
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def _push_library(self) -> None:
         from simulator.tui.screens.library import LibraryScreen
@@ -418,6 +474,8 @@ def make_app(
     author_view: bool = False,
     accommodation: Accommodation = "none",
     finished: set[str] | None = None,
+    high_contrast: bool = False,
+    calm: bool = False,
 ) -> GroupSimApp:
     """The app `groupsim play` runs.
 
@@ -441,6 +499,8 @@ def make_app(
         author_view: the map shows every choice's rating and consequences (on with `watch`).
         accommodation: the time accommodation for every run (a supervisor's `--time-accommodation`).
         finished: ids of the scenarios this trainee has finished, marked in the library.
+        high_contrast: start in the high-contrast theme (also in the palette's Theme list).
+        calm: no animation and no notifications that vanish on their own.
     """
     return GroupSimApp(
         found,
@@ -456,4 +516,6 @@ def make_app(
         author_view=author_view,
         accommodation=accommodation,
         finished=finished,
+        high_contrast=high_contrast,
+        calm=calm,
     )
