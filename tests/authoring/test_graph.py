@@ -148,7 +148,12 @@ def test_graphviz_accepts_the_dot(path, graphviz_dot):
 def test_graphviz_draws_the_text_as_written(graphviz_dot):
     s = load(ESCAPING)
     done = subprocess.run(
-        [graphviz_dot, "-Tsvg"], input=to_dot(s, trace(s, [1, 1])), capture_output=True, text=True, timeout=60, check=True
+        [graphviz_dot, "-Tsvg"],
+        input=to_dot(s, trace(s, [1, 1])),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     svg = ET.fromstring(done.stdout)
     texts = {t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")}
