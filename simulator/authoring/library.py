@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simulator.authoring.diagnostics import Diagnostic, ScenarioError
-from simulator.authoring.loader import load_text
+from simulator.authoring.loader import read_text
 from simulator.engine.model import Scenario
 
 SUFFIXES = (".yaml", ".yml")
@@ -28,6 +28,8 @@ class Found:
     path: Path
     scenario: Scenario | None
     errors: tuple[Diagnostic, ...] = ()
+    test_errors: tuple[Diagnostic, ...] = ()
+    """Mistakes in the file's `tests:`: the scenario plays, but those tests cannot run."""
 
     @property
     def id(self) -> str:
@@ -41,8 +43,8 @@ def load_file(path: Path) -> Found:
         return Found(
             path, None, (Diagnostic(str(path), 1, 1, "error", f"cannot read the file: {exc.strerror or exc}"),)
         )
-    scenario, errors = load_text(data, str(path))
-    return Found(path, scenario, tuple(errors))
+    loaded = read_text(data, str(path))
+    return Found(path, loaded.scenario, tuple(loaded.errors), tuple(loaded.test_errors))
 
 
 def scan(folder: Path) -> list[Found]:

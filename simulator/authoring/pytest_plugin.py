@@ -47,6 +47,13 @@ class ScenarioFile(pytest.File):
         if found.scenario is None:
             yield LoadItem.from_parent(self, name="loads", errors=[str(d) for d in found.errors])
             return
+        if found.test_errors:
+            yield LoadItem.from_parent(
+                self,
+                name="tests section",
+                errors=[str(d) for d in found.test_errors],
+                headline="the scenario's tests: section has mistakes, so those tests cannot run:",
+            )
         shared = Shared(found.scenario)
         taken: dict[str, int] = {}
         for i, test in enumerate(found.scenario.tests, 1):
@@ -86,18 +93,20 @@ class ScenarioTestItem(pytest.Item):
 
 
 class LoadItem(pytest.Item):
-    """Stands for a scenario file that does not load, so that it fails visibly."""
+    """Stands for a scenario file that does not load, or whose `tests:` section has
+    mistakes, so that it fails visibly."""
 
-    def __init__(self, *, errors: list[str], **kwargs: Any) -> None:
+    def __init__(self, *, errors: list[str], headline: str = "the scenario does not load:", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.errors = errors
+        self.headline = headline
 
     def runtest(self) -> None:
         raise ScenarioFailed(self.errors)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioFailed):
-            return "\n".join(["the scenario does not load:", *("  " + x for x in excinfo.value.lines)])
+            return "\n".join([self.headline, *("  " + x for x in excinfo.value.lines)])
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:

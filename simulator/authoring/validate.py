@@ -15,7 +15,7 @@ from simulator.authoring.analysis import reachability
 from simulator.authoring.audit import standout
 from simulator.authoring.diagnostics import Diagnostic
 from simulator.authoring.library import SUFFIXES
-from simulator.authoring.loader import load_text
+from simulator.authoring.loader import read_text
 from simulator.engine.model import Pos, Scenario, State, Variant
 
 
@@ -129,10 +129,11 @@ def check_file(path: Path) -> list[Diagnostic]:
         data = path.read_bytes()
     except OSError as exc:
         return [Diagnostic(str(path), 1, 1, "error", f"cannot read the file: {exc.strerror or exc}")]
-    scenario, errors = load_text(data, str(path))
-    if scenario is None:
-        return errors
-    return warnings(scenario)
+    loaded = read_text(data, str(path))
+    if loaded.scenario is None:
+        return loaded.errors
+    # Mistakes in `tests:` are errors here (the tests cannot run) though the scenario plays.
+    return loaded.test_errors + loaded.warnings + warnings(loaded.scenario)
 
 
 def scenario_files(paths: Iterable[Path]) -> Iterator[Path | str]:

@@ -75,6 +75,20 @@ def run(args: argparse.Namespace) -> int:
                 }
             )
             continue
+        if loaded.test_errors:
+            # The scenario plays, but its tests: section has mistakes: each counts as a failure.
+            failed += len(loaded.test_errors)
+            lines.append(f"FAIL  {f}  (its tests: section has mistakes, so those tests cannot run)")
+            lines += [f"      {d}" for d in loaded.test_errors]
+            records.append(
+                {
+                    "file": str(f),
+                    "line": loaded.test_errors[0].line,
+                    "name": None,
+                    "passed": False,
+                    "problems": [str(d) for d in loaded.test_errors],
+                }
+            )
         for r in run_all(loaded.scenario):
             t = r.test
             where = f"{f}:{t.pos.line}" if t.pos.line else str(f)

@@ -102,10 +102,22 @@ def test_load_raises_with_every_diagnostic(tmp_path):
 
 def test_several_errors_are_all_reported_in_file_order():
     text = (FIXTURES / "valid" / "tiny.yaml").read_text()
-    text = text.replace("goto: middle", "goto: midle").replace("rating: harmful", "rating: harmfull")
+    text = text.replace("goto: middle", "goto: midle", 1).replace("rating: harmful", "rating: harmfull")
+    text = text.replace("narration:", "narrration:", 1)
     _, diags = load_text(text, "x.yaml")
     assert len(diags) >= 4
     assert [d.line for d in diags] == sorted(d.line for d in diags)
+
+
+def test_a_state_id_mistyped_where_it_is_declared_is_reported_there_once():
+    # Every goto says 'middle'; the state itself was typed 'midle'.
+    text = (FIXTURES / "valid" / "tiny.yaml").read_text()
+    assert text.count("  middle:\n") == 1
+    text = text.replace("  middle:\n", "  midle:\n")
+    _, diags = load_text(text, "x.yaml")
+    assert len(diags) == 1, diags
+    assert diags[0].line == text[: text.index("  midle:\n")].count("\n") + 1
+    assert "correct its id to 'middle'" in diags[0].message
 
 
 def test_cast_speaks_but_has_no_trust_meter(tiny):

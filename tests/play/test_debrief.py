@@ -331,7 +331,9 @@ def _nasty(circle_yaml: dict, fill) -> dict:
     d = copy.deepcopy(circle_yaml)
 
     def text():
-        return fill(next(pool))
+        # A scenario cannot hold a carriage return of its own (the loader refuses control
+        # characters); trainees' words, below, can.
+        return fill(next(pool).replace("\r", ""))
 
     d["title"] = text()
     d["objectives"] = [text() for _ in d["objectives"]]
