@@ -7,26 +7,36 @@ links so that Twine's story map shows the branches, and everything else in the
 passage's metadata under the key "groupsim"; the scenario's own data (meters,
 members, objectives, tests...) goes in a passage tagged `groupsim`.
 
+The members' lines are in the text too, a row each (`**Maria:** I need to say
+something.`), and a narration that follows what happened shows its versions, each
+after a row `(if CONDITION)` or `(otherwise)`; see `read_passage`.
+
 `import_twee` reads any Twee 3 story. Passages become states and links become
 choices; what a story written in Twine cannot say (ratings, feedback, meters) gets
 a default and a warning, so that the result always loads and plays. A story that
 `export_twee` wrote comes back exactly: export, import and export again give the same
-text.
+text, and the same scenario.
+
+`merge_twee` reads a story edited in Twine back into the scenario it was exported
+from: Twine keeps a passage's text and tags but drops the rest of its metadata, so each
+passage takes what it lost (ratings, feedback, effects, conditions, time limits...)
+from its state in the scenario, and its text and links from the story.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import unicodedata
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from simulator.authoring.diagnostics import Diagnostic, Severity
-from simulator.authoring.emit import Commented, dump, scenario_doc
+from simulator.authoring.emit import Commented, dump, scalar, scenario_doc
 from simulator.authoring.loader import SCHEMA_HEADER, SLUG, STATE_ID, load_text
 from simulator.engine.model import OUTCOMES, RATINGS, Scenario
 
@@ -374,20 +384,195 @@ def links_in(text: str) -> list[Link]:
     return out
 
 
-def narration_of(text: str) -> str:
+def narration_of(text: str, speakers: Speakers | None = None) -> str:
     """A passage's text as narration: lines holding only links are dropped, links inside
-    sentences become their text, and runs of blank lines shrink to one."""
-    kept = []
-    for line in text.split("\n"):
-        if _LINK.search(line) and not _LINK.sub("", line).strip():
-            continue
-        kept.append(_LINK.sub(lambda m: _label(links_in(m.group(0))[0]), line))
-    out = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
-    return out if out.strip() else ""
+    sentences become their text, runs of blank lines shrink to one, and members' lines
+    (`**Maria:** ...`, for `speakers`) are left out."""
+    return read_passage(text, speakers or Speakers({})).raw
 
 
 def _label(link: Link) -> str:
     return link.text.strip() or link.target.strip()
+
+
+def _unlink(text: str) -> str:
+    """`text` with each link replaced by its label, as a sentence shows it."""
+    return _LINK.sub(lambda m: _label(links_in(m.group(0))[0]), text)
+
+
+# -- members' lines and versions of a text, in a passage's text ---------------------------
+#
+# A line a member says is a row of its own, the speaker's name in bold with a colon:
+#     **Maria:** I need to say something.
+#     **Maria (if breach_named):** Thank you for saying it.
+# and a narration that follows what happened is its versions, each after a row of its own:
+#     (if froze)
+#     The silence went on until Bo spoke first.
+#
+#     (otherwise)
+#     Ana goes on, quieter.
+# A row is a line only when the bold name is a member's or the cast's (by name or id), so
+# narration such as "Maria: 52, widowed" or "**Note:** ..." stays narration. Harlowe shows
+# `**...**` in bold and `(if froze)` as it is written (a macro would be `(if:`).
+
+_SPOKEN = re.compile(r"\*\*(?P<head>[^\n]+?):\*\* ?(?P<said>.*)")
+_CONDITIONAL = re.compile(r"(?P<who>.*\S) \(if (?P<when>.+)\)")
+_VERSION = re.compile(r"\((?:if (?P<when>.+)|otherwise)\)")
+_LOOKS_SPOKEN = re.compile(r"(?:\*\*)?(?P<who>[^\s*:][^*:\n]{0,60}?)(?:\*\*)?:\s")
+
+
+class Speakers:
+    """Who may say a line (members and the cast), and how a passage's text names them."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names  # id -> display name
+        count = Counter(names.values())
+        self.by_name = {n: i for i, n in names.items() if count[n] == 1}
+        folded = Counter(n.casefold() for n in names.values())
+        self.by_fold = {n.casefold(): i for i, n in names.items() if folded[n.casefold()] == 1}
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Speakers:
+        """The speakers of a scenario shaped as data (its `members` and `cast`)."""
+        names: dict[str, str] = {}
+        for key in ("members", "cast"):
+            group = data.get(key)
+            if isinstance(group, dict):
+                for sid, d in group.items():
+                    name = d.get("name") if isinstance(d, dict) else None
+                    names[str(sid)] = name if isinstance(name, str) and name.strip() else str(sid)
+        return cls(names)
+
+    def find(self, name: str) -> str | None:
+        """The id named by a display name (exactly, else in any case) or by an id."""
+        if name in self.by_name:
+            return self.by_name[name]
+        if name in self.names:
+            return name
+        return self.by_fold.get(name.casefold())
+
+    def read_head(self, head: str) -> tuple[str | None, str | None]:
+        """The speaker and condition of a bold head (`Maria` or `Maria (if named)`)."""
+        who = self.find(head)
+        if who is not None:
+            return who, None
+        m = _CONDITIONAL.fullmatch(head)
+        if m and (who := self.find(m["who"])) is not None:
+            return who, m["when"].strip()
+        return None, None
+
+    def label(self, speaker: str) -> str:
+        """How a line names `speaker`: by name where that reads back as them, else by id."""
+        name = self.names.get(speaker, speaker)
+        if "".join(name.splitlines()) == name and ":**" not in name and self.read_head(name) == (speaker, None):
+            return name
+        return speaker
+
+
+@dataclass(slots=True)
+class PassageText:
+    """What a passage's text says: the narration (a text, or its versions), the members'
+    lines, and what a reader may have meant otherwise (for warnings)."""
+
+    narration: str | list[dict[str, str]] = ""
+    lines: list[dict[str, str]] = field(default_factory=list)
+    raw: str = ""
+    """The narration as one text, before it is split into versions."""
+    unknown: list[tuple[int, str]] = field(default_factory=list)
+    """`**Name:**` rows that name no member or cast: (offset, name); they stay narration."""
+    lookalike: list[tuple[int, str]] = field(default_factory=list)
+    """Narration rows that start like `Maria:` for a member Maria: (offset, name)."""
+    late: int | None = None
+    """The offset of narration written after a line (it is shown before the lines)."""
+
+
+def read_passage(text: str, speakers: Speakers) -> PassageText:
+    """Split a passage's text into its narration and the members' lines (see above)."""
+    out = PassageText()
+    kept: list[str] = []
+    offset = 0
+    for row in text.split("\n"):
+        at = offset
+        offset += len(row) + 1
+        if _LINK.search(row) and not _LINK.sub("", row).strip():
+            continue  # a row of links is the choices
+        m = _SPOKEN.fullmatch(row)
+        if m and m["said"].strip():  # a bold name alone on a row is a heading, not a line
+            who, when = speakers.read_head(m["head"])
+            if who is not None:
+                line = {who: _unlink(m["said"])}
+                if when is not None:
+                    line["when"] = when
+                out.lines.append(line)
+                continue
+            out.unknown.append((at, m["head"]))
+        elif (look := _LOOKS_SPOKEN.match(row)) and speakers.find(look["who"].strip()) is not None:
+            out.lookalike.append((at, look["who"].strip()))
+        if out.lines and row.strip() and out.late is None:
+            out.late = at
+        kept.append(_unlink(row))
+    raw = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
+    out.raw = raw if raw.strip() else ""
+    out.narration = _versions_in(out.raw)
+    return out
+
+
+def _versions_in(raw: str) -> str | list[dict[str, str]]:
+    """A narration whose first row is `(if ...)` is a list of versions; any other is one text."""
+    rows = raw.split("\n")
+    if not _VERSION.fullmatch(rows[0]):
+        return raw
+    versions: list[tuple[dict[str, str], list[str]]] = []
+    for row in rows:
+        vm = _VERSION.fullmatch(row)
+        if vm:
+            versions.append(({"when": vm["when"].strip()} if vm["when"] is not None else {}, []))
+        else:
+            versions[-1][1].append(row)
+    return [{**v, "text": "\n".join(body).strip("\n")} for v, body in versions]
+
+
+def _plain_rows(text: str) -> str:
+    """`text` tidied so that a passage reads it back as plain narration: no link markup, no
+    row that reads as a member's line or as a version's `(if ...)`."""
+    rows = []
+    for row in _safe_narration(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n"):
+        if m := _SPOKEN.fullmatch(row):
+            row = f"**{m['head']}**:{row[m.end('head') + 3 :]}"
+        elif _VERSION.fullmatch(row):
+            row = f"[{row[1:-1]}]"
+        rows.append(row)
+    return "\n".join(rows)
+
+
+def _narration_shown(value: Any, tidy: bool) -> str:
+    """A narration (one text or its versions) as passage text; `tidy` when it is kept exactly
+    in the metadata and the text need only read well."""
+    if isinstance(value, str):
+        return _plain_rows(value) if tidy else value
+    blocks = []
+    for v in value:
+        when = v.get("when")
+        if when is not None and tidy:
+            when = " ".join(when.split())
+        body = _plain_rows(v["text"]) if tidy else v["text"]
+        marker = f"(if {when})" if when is not None else "(otherwise)"
+        blocks.append(f"{marker}\n{body}" if body else marker)
+    return "\n\n".join(blocks)
+
+
+def _lines_shown(lines: list[dict[str, str]], speakers: Speakers, tidy: bool) -> str:
+    """Members' lines as passage text, a row each."""
+    rows = []
+    for ln in lines:
+        speaker, said = next((k, v) for k, v in ln.items() if k != "when")
+        when = ln.get("when")
+        if tidy:
+            said = " ".join(_safe_narration(said).split())
+            when = " ".join(when.split()) if when is not None else None
+        who = speakers.label(speaker)
+        rows.append(f"**{who if when is None else f'{who} (if {when})'}:** {said}")
+    return "\n".join(rows)
 
 
 # -- writing Twee -----------------------------------------------------------------------
@@ -490,16 +675,25 @@ def export_twee(s: Scenario) -> str:
         + json.dumps(doc, indent=2, ensure_ascii=False),
     ]
     layout = _layout(s)
+    speakers = Speakers.of(doc)
     for sid, sd in states.items():
-        parts.append(_export_state(sid, sd, _position(*layout[sid])))
+        parts.append(_export_state(sid, sd, _position(*layout[sid]), speakers))
     return "\n\n\n".join(parts) + "\n"
 
 
-def _export_state(sid: str, sd: dict[str, Any], position: str) -> str:
-    """One state as a passage. Its text is read back exactly as an importer will read it;
-    a narration or choice text that would not come back unchanged (it holds `[[`, `->`,
-    line breaks...) is shown tidied in the text and kept exactly in the metadata."""
+def _reads_back(text: str, speakers: Speakers) -> PassageText:
+    return read_passage(_reparse(":: x", text).text, speakers)
+
+
+def _export_state(sid: str, sd: dict[str, Any], position: str, speakers: Speakers) -> str:
+    """One state as a passage: its narration, the members' lines (`**Maria:** ...`) and a
+    link per choice in the text, everything else in the metadata. Each part of the text is
+    read back exactly as an importer will read it; a part that would not come back
+    unchanged (a narration with `[[` or a row like `**Maria:** ...`, a line with a line
+    break, a choice with `->`...) is shown tidied in the text and kept exactly in the
+    metadata."""
     narration = sd.get("narration", "")
+    lines = sd.get("lines", [])
     tags: list[str] = []
     if "choices" in sd and sd.get("time_limit") is not None:
         tags.append("timed")
@@ -507,14 +701,21 @@ def _export_state(sid: str, sd: dict[str, Any], position: str) -> str:
         tags.append("route")
     elif "ending" in sd:
         tags += ["ending", sd["ending"]["outcome"]]
+    # Each part on its own first, then the whole passage (where parts could meet).
+    alone = _reads_back(_narration_shown(narration, False), speakers)
+    narration_in_meta = alone.narration != narration or bool(alone.lines)
+    alone = _reads_back(_lines_shown(lines, speakers, False), speakers)
+    lines_in_meta = alone.lines != lines or bool(alone.raw)
     exact: set[int] = set()  # choices whose text goes in the metadata
-    narration_in_meta = False
     while True:  # each round moves more into the metadata, so this ends
         meta: dict[str, Any] = {}
         for k, v in sd.items():
             if k == "narration":
                 if narration_in_meta:
                     meta["narration"] = v
+            elif k == "lines":
+                if lines_in_meta:
+                    meta["lines"] = v
             elif k == "choices":
                 meta["choices"] = [
                     ({"text": c["text"]} if i in exact else {})
@@ -523,6 +724,11 @@ def _export_state(sid: str, sd: dict[str, Any], position: str) -> str:
                 ]
             else:
                 meta[k] = v
+        # A part kept in the metadata is kept there even when empty, so the text is not read for it.
+        if narration_in_meta and "narration" not in sd:
+            meta["narration"] = ""
+        if lines_in_meta and "lines" not in sd:
+            meta["lines"] = []
         if "choices" in sd:
             links = [
                 f"[[{_safe_link_text(c['text']) if i in exact else c['text']}->{c['goto']}]]"
@@ -532,13 +738,18 @@ def _export_state(sid: str, sd: dict[str, Any], position: str) -> str:
             links = [f"[[{goto}]]" for goto in dict.fromkeys(b["goto"] for b in sd["next"])]
         else:
             links = []
-        shown = _safe_narration(narration) if narration_in_meta else narration
-        text = "\n\n".join(p for p in (shown, "\n".join(links)) if p)
+        shown = _narration_shown(narration, narration_in_meta)
+        said = _lines_shown(lines, speakers, lines_in_meta)
+        text = "\n\n".join(p for p in (shown, said, "\n".join(links)) if p)
         header = _header_line(sid, tags, {"position": position, "size": "100,100", META_KEY: meta})
         back = _reparse(header, text)
-        changed = False
-        if not narration_in_meta and narration_of(back.text) != narration:
-            narration_in_meta = changed = True
+        parts = read_passage(back.text, speakers)
+        if not narration_in_meta and parts.narration != narration:
+            narration_in_meta = True
+            continue
+        if not lines_in_meta and parts.lines != lines:
+            lines_in_meta = True
+            continue
         if "choices" in sd:
             got = [(_label(lk), lk.target) for lk in links_in(back.text)]
             want = [(c["text"], c["goto"]) for c in sd["choices"]]
@@ -548,9 +759,8 @@ def _export_state(sid: str, sd: dict[str, Any], position: str) -> str:
                 new = {i for i, (g, w) in enumerate(zip(got, want)) if g != w and i not in exact}
             if new - exact:
                 exact |= new
-                changed = True
-        if not changed:
-            break
+                continue
+        break
     return f"{header}\n{_escape_text(text)}" if text else header
 
 
@@ -570,26 +780,81 @@ def slug(text: str) -> str:
 
 @dataclass(slots=True)
 class Imported:
-    """What `import_twee` made: the scenario's YAML text and every message on the way."""
+    """What `import_twee` (or `merge_twee`) made: the scenario's YAML text and every
+    message on the way; a merge also says what changed, passage by passage."""
 
     yaml: str
     diagnostics: list[Diagnostic]
     states: int = 0
     passages: int = 0
+    changes: list[tuple[str, str]] = field(default_factory=list)
+    """(passage, what changed), in the story's order; removed passages last."""
+    unchanged: int = 0
+    """Passages of a merge that changed nothing."""
+    same: bool = False
+    """A merge that gives back the scenario it was merged into, unchanged."""
 
     @property
     def ok(self) -> bool:
         return not any(d.severity == "error" for d in self.diagnostics)
 
 
+STATE_KEYS = ("title", "narration", "lines", "prompt", "time_limit", "on_timeout", "order", "choices", "next", "ending")
+CHOICE_KEYS = (
+    "text",
+    "rating",
+    "effects",
+    "set",
+    "unset",
+    "feedback",
+    "refs",
+    "competencies",
+    "when",
+    "phrasings",
+    "goto",
+)
+TIMEOUT_KEYS = ("goto", "rating", "effects", "set", "unset", "feedback", "refs", "competencies")
+
+
+@dataclass(slots=True)
+class _Base:
+    """The scenario a story is merged into, as its own export reads back."""
+
+    scenario: Scenario
+    doc: dict[str, Any]
+    passages: dict[str, Passage]
+    """The state passages of its export, by name (= state id)."""
+    title: Passage
+    data: Passage
+    speakers: Speakers
+
+    @classmethod
+    def of(cls, s: Scenario) -> _Base:
+        story, _ = parse([("<the scenario, exported>", export_twee(s))])
+        title, _story_data, data, *states = story.passages
+        doc = scenario_doc(s)
+        return cls(s, doc, {p.name: p for p in states}, title, data, Speakers.of(doc))
+
+
 class _Importer:
-    def __init__(self, story: Story, msgs: _Messages) -> None:
+    def __init__(self, story: Story, msgs: _Messages, base: _Base | None = None) -> None:
         self.story = story
         self.msgs = msgs
+        self.base = base
         self.ids: dict[str, str] = {}
         self.taken: set[str] = set()
         self.missing: dict[str, str] = {}
         self.passages: list[Passage] = []
+        self.speakers = Speakers({})
+        self.changes: list[tuple[str, str]] = []
+        self.unchanged = 0
+        self.passage_of: dict[str, Passage] = {}
+        """The passage each state came from (for placing problems found later)."""
+        self.data_passage: Passage | None = None
+        self.edited: set[str] = set()
+        """Passages of a merge whose narration or lines changed."""
+        self.patched: set[str] = set()
+        """Passages of a merge that took the scenario's metadata (Twine had dropped theirs)."""
 
     # -- names and ids --------------------------------------------------------------
     def _fresh(self, name: str, base: str = "passage") -> str:
@@ -628,6 +893,9 @@ class _Importer:
             offset,
         )
         return self.missing[name]
+
+    def changed(self, passage: str, what: str) -> None:
+        self.changes.append((passage, what))
 
     # -- the whole story ----------------------------------------------------------------
     def run(self) -> tuple[dict[str, Any], dict[str, str]]:
@@ -695,8 +963,22 @@ class _Importer:
                 )
             raise TweeError(self.msgs.errors)
         self.assign_ids()
+        if self.base is not None:
+            if not any(p.name in self.base.passages for p in self.passages):
+                s = self.base.scenario
+                self.msgs.at(
+                    "error",
+                    self.passages[0],
+                    f"no passage of the story is a state of '{s.id}' ({', '.join(_short(x, 20) for x in list(s.states)[:5])}"
+                    f"{', ...' if len(s.states) > 5 else ''}), so it was not exported from that scenario; merge a story "
+                    "exported from it, or import this one on its own (without --into)",
+                )
+                raise TweeError(self.msgs.errors)
+            title_p, data_p = self.base_story(title_p, data_p, story_data)
 
+        self.data_passage = data_p
         data = self.scenario_data(data_p)
+        self.speakers = Speakers.of(data)
         title = data.pop("title", None)
         if title is None and title_p is not None:
             title = _title_of(title_p)
@@ -710,9 +992,20 @@ class _Importer:
         comments: dict[str, str] = {}
         for p in self.passages:
             sid = self.ids[p.name]
+            before = len(self.changes)
             states[sid] = self.state(p)
+            self.passage_of[sid] = p
             if sid != p.name:
                 comments[sid] = f"Twine passage: {p.name}"
+            if self.base is None:
+                continue
+            if p.name not in self.base.passages:
+                named = f" (state '{sid}')" if sid != p.name else ""
+                self.changed(p.name, f"new passage{named}: {_kind_of(states[sid])}")
+            else:
+                if p.name not in self.patched:  # it kept metadata of its own: say what that changes
+                    self.compare(p.name, self.base.doc["states"][p.name], states[sid])
+                self.unchanged += len(self.changes) == before
         for name, sid in self.missing.items():
             states[sid] = {
                 "ending": {
@@ -721,6 +1014,8 @@ class _Importer:
                     "debrief": "A placeholder made by 'groupsim twee import' for a link to a passage the story does not have.",
                 }
             }
+        if self.base is not None:
+            self.removed(states)
         sid = data.pop("id", None)
         if not (isinstance(sid, str) and SLUG.match(sid)):
             sid = slug(title) or slug(self.passages[0].path.rsplit("/", 1)[-1].rsplit(".", 1)[0]) or "imported-story"
@@ -731,6 +1026,8 @@ class _Importer:
         doc["states"] = states
         if tests is not None:
             doc["tests"] = tests
+        if self.base is not None:
+            self.top_changes(doc)
         return doc, comments
 
     def start(self, story_data: dict[str, Any]) -> str:
@@ -749,6 +1046,220 @@ class _Importer:
         )
         return self.ids[first.name]
 
+    # -- merging into a scenario -----------------------------------------------------------
+    def base_story(
+        self, title_p: Passage | None, data_p: Passage | None, story_data: dict[str, Any]
+    ) -> tuple[Passage, Passage]:
+        """What a merge takes from the scenario where the story lacks it: the title, the
+        scenario's data (meters, members...) and the start."""
+        assert self.base is not None
+        if title_p is None or _title_of(title_p) is None:
+            title_p = self.base.title
+        if data_p is None:
+            self.changed(
+                DATA_PASSAGE, f"not in the story; the scenario's own data is kept (in a passage tagged '{DATA_TAG}')"
+            )
+            data_p = self.base.data
+        else:
+            try:
+                value = json.loads(data_p.text)
+            except json.JSONDecodeError as exc:
+                line, col = data_p.where(exc.pos)
+                self.msgs.add(
+                    "warning",
+                    data_p.path,
+                    line,
+                    col,
+                    f"the scenario data in passage '{data_p.name}' is not valid JSON ({exc.msg}); "
+                    "the scenario's own data is kept — fix the JSON and merge again to change it",
+                )
+                data_p = self.base.data
+            else:
+                if not isinstance(value, dict):
+                    self.msgs.at(
+                        "warning",
+                        data_p,
+                        f"the scenario data in passage '{data_p.name}' should be a JSON object; the scenario's own data is kept",
+                    )
+                    data_p = self.base.data
+        named = story_data.get("start")
+        if not (isinstance(named, str) and named in self.ids) and self.base.scenario.start in self.ids:
+            story_data["start"] = self.base.scenario.start
+        return title_p, data_p
+
+    def top_changes(self, doc: dict[str, Any]) -> None:
+        assert self.base is not None
+        old = self.base.doc
+        if doc["title"] != old["title"]:
+            self.changed("StoryTitle", f"title changed to '{_short(doc['title'])}'")
+        if doc["start"] != old["start"]:
+            self.changed("StoryData", f"starts at '{doc['start']}' (was '{old['start']}')")
+        keys = [
+            k for k in dict.fromkeys([*old, *doc]) if k not in ("title", "start", "states") and old.get(k) != doc.get(k)
+        ]
+        if keys:
+            self.changed(DATA_PASSAGE, f"scenario data changed: {', '.join(keys)}")
+
+    def kept_from_scenario(self, p: Passage, links: list[Link]) -> dict[str, Any]:
+        """The groupsim metadata Twine dropped from passage `p`, taken from the scenario's own
+        passage of that name and fitted to what `p`'s text now says."""
+        assert self.base is not None
+        q = self.base.passages[p.name]
+        g: dict[str, Any] = copy.deepcopy(q.meta[META_KEY]) if q.meta else {}
+        mine = read_passage(p.text, self.speakers)
+        theirs = read_passage(q.text, self.base.speakers)
+        if mine.narration != theirs.narration:
+            g.pop("narration", None)
+            self.edited.add(p.name)
+            self.changed(p.name, "text changed")
+        if mine.lines != theirs.lines:
+            g.pop("lines", None)
+            self.edited.add(p.name)
+            self.changed(p.name, "members' lines changed")
+        old = [lk for lk in links_in(q.text) if lk.target.strip()]
+        if "ending" in g:
+            tag = next((t for t in p.tags if t in OUTCOMES), None)
+            if links:
+                del g["ending"]
+                self.changed(p.name, f"was an ending; now a decision with {_count(len(links), 'choice')}")
+            elif tag is not None and tag != g["ending"].get("outcome"):
+                self.changed(p.name, f"ending's outcome now '{tag}' (was '{g['ending'].get('outcome')}')")
+                g["ending"]["outcome"] = tag
+        elif "next" in g:
+            was = list(dict.fromkeys(lk.target.strip() for lk in old))
+            now = list(dict.fromkeys(lk.target.strip() for lk in links))
+            for t in now:
+                if t not in was:
+                    self.changed(p.name, f"link added to '{t}' (where a route goes is set by its branches: see below)")
+            for t in was:
+                if t not in now:
+                    self.changed(
+                        p.name, f"link to '{t}' removed (where a route goes is set by its branches: see below)"
+                    )
+        elif not links:
+            for key in ("choices", "time_limit", "on_timeout", "order"):
+                g.pop(key, None)
+            self.changed(p.name, "all its links were removed: it becomes an ending")
+        else:
+            g["choices"] = self.pair_choices(p, links, old, list(g.get("choices") or []))
+        self.patched.add(p.name)
+        return g
+
+    def compare(self, name: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """What a passage that kept its own metadata changes in its state."""
+        if old.get("narration") != new.get("narration"):
+            self.changed(name, "text changed")
+        if old.get("lines") != new.get("lines"):
+            self.changed(name, "members' lines changed")
+        was = [(c["text"], c["goto"]) for c in old.get("choices", [])]
+        now = [(c["text"], c["goto"]) for c in new.get("choices", [])]
+        for c in new.get("choices", []):
+            if (c["text"], c["goto"]) not in was:
+                self.changed(name, f"link added: '{_short(c['text'])}' -> {c['goto']}")
+            else:
+                before = old["choices"][was.index((c["text"], c["goto"]))]
+                keys = [k for k in dict.fromkeys([*before, *c]) if before.get(k) != c.get(k)]
+                if keys:
+                    self.changed(name, f"choice '{_short(c['text'])}': {', '.join(keys)} changed")
+        for text, goto in was:
+            if (text, goto) not in now:
+                self.changed(name, f"link removed: '{_short(text)}' -> {goto}")
+        others = [k for k in STATE_KEYS if k not in ("narration", "lines", "choices") and old.get(k) != new.get(k)]
+        if others:
+            self.changed(name, f"{', '.join(others)} changed")
+
+    def pair_choices(self, p: Passage, links: list[Link], old: list[Link], metas: list[Any]) -> list[Any]:
+        """Pair the links now in passage `p` with the scenario's choices there: the same text
+        and target, else the same text (the link was turned to another passage), else the
+        same target (its text was reworded). A choice keeps its rating, feedback, effects and
+        conditions; a link with no choice is new and gets the defaults."""
+        was = [(_label(lk), lk.target.strip()) for lk in old]
+        now = [(_label(lk), lk.target.strip()) for lk in links]
+        match: dict[int, int] = {}
+        for same in (lambda a, b: a == b, lambda a, b: a[0] == b[0], lambda a, b: a[1] == b[1]):
+            for i, n in enumerate(now):
+                if i in match:
+                    continue
+                j = next((j for j, o in enumerate(was) if j not in match.values() and same(o, n)), None)
+                if j is not None:
+                    match[i] = j
+        out: list[Any] = []
+        for i, lk in enumerate(links):
+            label, target = now[i]
+            if i not in match:
+                out.append(None)
+                self.changed(p.name, f"link added: '{_short(label)}' -> {target}")
+                continue
+            j = match[i]
+            m = dict(metas[j]) if j < len(metas) and isinstance(metas[j], dict) else None
+            if was[j][0] != label:
+                if m is not None:
+                    m.pop("text", None)
+                self.changed(p.name, f"choice reworded: '{_short(was[j][0])}' -> '{_short(label)}'")
+                self.msgs.at(
+                    "warning",
+                    p,
+                    f"choice '{_short(label)}' in passage '{p.name}' was '{_short(was[j][0])}': it keeps that choice's "
+                    "rating, feedback and effects — check they still fit",
+                    lk.start,
+                )
+            if was[j][1] != target:
+                self.changed(p.name, f"link '{_short(label)}' now leads to {target} (was {was[j][1]})")
+            out.append(m)
+        for j, (label, target) in enumerate(was):
+            if j not in match.values():
+                self.changed(p.name, f"link removed: '{_short(label)}' -> {target}")
+        moved = [(j + 1, i + 1) for i, j in sorted(match.items()) if i != j]
+        if moved:
+            self.msgs.at(
+                "warning",
+                p,
+                f"the choices of passage '{p.name}' are numbered anew ("
+                + ", ".join(f"{a} is now {b}" for a, b in moved)
+                + f"); conditions chose(\"{p.name}\", N) and tests' 'choose' lists count by these numbers — check them",
+            )
+        return out
+
+    def removed(self, states: dict[str, Any]) -> None:
+        """Report the scenario's states whose passages the story no longer has; they are
+        removed, and any link still leading to one leads to a placeholder ending."""
+        assert self.base is not None
+        here = {p.name for p in self.passages}
+        for sid, st in self.base.scenario.states.items():
+            if sid in here:
+                continue
+            was_from = [
+                other
+                for other, o in self.base.scenario.states.items()
+                if other in here
+                and (sid in [c.goto for c in o.choices] or sid in [b.goto for b in o.next] or o.on_timeout == sid)
+            ]
+            still = sorted(
+                {
+                    self.passage_of[other].name
+                    for other, sd in states.items()
+                    if other in self.passage_of and sid in _gotos(sd)
+                }
+            )
+            self.changed(sid, "removed")
+            if sid in self.missing.values() and still:
+                names = ", ".join(repr(s) for s in still)
+                lead = "leads" if len(still) == 1 else "lead"
+                self.changed(
+                    sid, f"{names} still {lead} to it: a placeholder ending stands in for it — needs attention"
+                )
+                self.msgs.add(
+                    "warning",
+                    self.base.scenario.source or "<scenario>",
+                    st.pos.line or 1,
+                    st.pos.col or 1,
+                    f"state '{sid}' is removed (its passage is not in the story), but {names} still {lead} to it: "
+                    "a placeholder ending stands in for it — put the passage back in Twine, or change what leads to it",
+                )
+            elif was_from:
+                names = ", ".join(repr(s) for s in was_from)
+                self.changed(sid, f"it was reached from {names}, whose links to it were removed too")
+
     # -- the scenario's own data ---------------------------------------------------------
     TOP = (
         "format",
@@ -766,6 +1277,7 @@ class _Importer:
         "members",
         "cast",
         "flags",
+        "say_first",
         "tests",
     )
 
@@ -831,7 +1343,7 @@ class _Importer:
                 p or self.passages[0],
                 "the story has no meters; it gets the usual trust and cohesion, both starting at 50",
             )
-        for key in ("members", "cast", "flags", "tests"):
+        for key in ("members", "cast", "flags", "say_first", "tests"):
             if key in data:
                 out[key] = data[key]
         return out
@@ -845,55 +1357,38 @@ class _Importer:
             )
             g = None
         links = [lk for lk in links_in(p.text) if self._usable(p, lk)]
+        # Hints about rows that look like lines are for text written in Twine.
+        hints = g is None
+        if g is None and self.base is not None and p.name in self.base.passages:
+            g = self.kept_from_scenario(p, links)
+            hints = p.name in self.edited
         if g is None:
             self.warn_macros(p)
             g = {}
         for key in g:
-            if key not in (
-                "title",
-                "narration",
-                "lines",
-                "prompt",
-                "time_limit",
-                "on_timeout",
-                "choices",
-                "next",
-                "ending",
-            ):
+            if key not in STATE_KEYS:
                 self.msgs.at(
                     "warning", p, f"unknown key '{key}' in the groupsim metadata of passage '{p.name}'; it is ignored"
                 )
-
-        def text_field(key: str) -> str | None:
-            if key in g and not isinstance(g[key], str):
-                self.msgs.at(
-                    "warning", p, f"'{key}' in the metadata of passage '{p.name}' should be text; it is ignored"
-                )
-                return None
-            return g.get(key)
-
-        title = text_field("title")
-        narration = text_field("narration")
-        if narration is None:
-            narration = narration_of(p.text)
-        prompt = text_field("prompt")
+        where = f"the metadata of passage '{p.name}'"
+        text = read_passage(p.text, self.speakers)
         st: dict[str, Any] = {}
+        title = self.text_value(p, g, "title", where)
         if title:
             st["title"] = title
+        narration = self.text_value(p, g, "narration", where)
+        if narration is None:
+            narration = text.narration
         if narration:
             st["narration"] = narration
-        if "lines" in g:
-            lines = g["lines"]
-            if isinstance(lines, list) and all(
-                isinstance(x, dict) and len(x) == 1 and all(isinstance(v, str) for v in x.values()) for x in lines
-            ):
-                st["lines"] = lines
-            else:
-                self.msgs.at(
-                    "warning",
-                    p,
-                    f"'lines' in the metadata of passage '{p.name}' should be a list of {{\"member\": \"words\"}}; it is ignored",
-                )
+        lines = self.lines_value(p, g["lines"]) if "lines" in g else None
+        if lines is None:
+            lines = text.lines
+            if hints:
+                self.warn_rows(p, text)
+        if lines:
+            st["lines"] = lines
+        prompt = self.text_value(p, g, "prompt", where)
         if prompt:
             st["prompt"] = prompt
         if "time_limit" in g:
@@ -906,8 +1401,11 @@ class _Importer:
                     f"'time_limit' in the metadata of passage '{p.name}' should be a whole number of seconds; it is ignored",
                 )
         if "time_limit" in st:
-            if isinstance(g.get("on_timeout"), str):
-                st["on_timeout"] = self.resolve(g["on_timeout"], p, None, "times out to")
+            timeout = g.get("on_timeout")
+            if isinstance(timeout, str):
+                st["on_timeout"] = self.resolve(timeout, p, None, "times out to")
+            elif isinstance(timeout, dict) and (consequences := self.timeout(p, timeout)) is not None:
+                st["on_timeout"] = consequences
             else:
                 del st["time_limit"]
                 self.msgs.at(
@@ -915,6 +1413,9 @@ class _Importer:
                     p,
                     f"passage '{p.name}' has a time limit but no 'on_timeout' passage; the time limit is dropped",
                 )
+        order = g.get("order")
+        if order is not None and order not in ("fixed", "shuffled"):
+            self.msgs.at("warning", p, f'\'order\' in {where} should be "fixed" or "shuffled"; it is ignored')
 
         if isinstance(g.get("ending"), dict):
             if links:
@@ -945,6 +1446,8 @@ class _Importer:
                     "they are paired in order",
                 )
             st["choices"] = [self.choice(p, lk, metas[i] if i < len(metas) else None) for i, lk in enumerate(links)]
+            if order == "fixed":
+                st["order"] = "fixed"
         else:
             outcome = next((t for t in p.tags if t in OUTCOMES), None)
             if outcome is None:
@@ -960,7 +1463,97 @@ class _Importer:
             self.msgs.at("warning", p, f"passage '{p.name}' has a time limit but no choices; the time limit is dropped")
             st.pop("time_limit")
             st.pop("on_timeout", None)
-        return st
+        return {k: st[k] for k in STATE_KEYS if k in st}
+
+    def text_value(self, p: Passage, g: dict[str, Any], key: str, where: str) -> Any:
+        """A text from metadata that may follow what happened: a text, or a list of versions
+        `{"when": "...", "text": "..."}`. None (with a warning) if it is neither."""
+        if key not in g:
+            return None
+        v = g[key]
+        if isinstance(v, str):
+            return v
+        if (
+            isinstance(v, list)
+            and v
+            and all(
+                isinstance(x, dict)
+                and isinstance(x.get("text"), str)
+                and set(x) <= {"when", "text"}
+                and isinstance(x.get("when", ""), str)
+                for x in v
+            )
+        ):
+            return [{k: x[k] for k in ("when", "text") if k in x} for x in v]
+        self.msgs.at(
+            "warning",
+            p,
+            f"'{key}' in {where} should be text, or a list of versions like "
+            '{"when": "named", "text": "..."}; it is ignored',
+        )
+        return None
+
+    def lines_value(self, p: Passage, lines: Any) -> list[dict[str, str]] | None:
+        def ok(x: Any) -> bool:
+            said = [k for k in x if k != "when"] if isinstance(x, dict) else []
+            return (
+                isinstance(x, dict)
+                and len(said) == 1
+                and all(isinstance(v, str) for v in x.values())
+                and isinstance(said[0], str)
+            )
+
+        if isinstance(lines, list) and all(ok(x) for x in lines):
+            return [
+                {k: v for k, v in x.items() if k != "when"} | ({"when": x["when"]} if "when" in x else {})
+                for x in lines
+            ]
+        self.msgs.at(
+            "warning",
+            p,
+            f"'lines' in the metadata of passage '{p.name}' should be a list of {{\"member\": \"words\"}}; "
+            "it is ignored, and the lines written in the text are used",
+        )
+        return None
+
+    def warn_rows(self, p: Passage, text: PassageText) -> None:
+        """What a reader of the text may have meant as a line, and narration after the lines."""
+        for at, head in text.unknown:
+            who = _CONDITIONAL.fullmatch(head)
+            name = who["who"] if who else head
+            if self.speakers.names:
+                self.msgs.at(
+                    "warning",
+                    p,
+                    f"'**{_short(head)}:**' names no member or cast of the scenario, so the row stays narration; "
+                    f"to make it a line, write a name from the '{DATA_PASSAGE}' passage "
+                    f"({', '.join(sorted(self.speakers.names.values()))}) or add '{_short(name)}' there",
+                    at,
+                )
+            else:
+                self.msgs.at(
+                    "note",
+                    p,
+                    f"'**{_short(head)}:**' reads like a line, but the story has no members or cast, so it stays "
+                    f"narration; add them in a passage tagged '{DATA_TAG}' to make such rows lines",
+                    at,
+                )
+        if text.late is not None:
+            self.msgs.at(
+                "warning",
+                p,
+                f"passage '{p.name}' has narration after the members' lines; groupsim shows the narration first, "
+                "then the lines, so it is moved up — move it in the passage to see it as trainees will",
+                text.late,
+            )
+        for at, name in text.lookalike:
+            self.msgs.at(
+                "note",
+                p,
+                f"'{_short(name)}:' starts a row of narration; a line {_short(name)} says is written "
+                f"'**{_short(name)}:** words'",
+                at,
+            )
 
     def _usable(self, p: Passage, lk: Link) -> bool:
         if not lk.target.strip():
@@ -984,40 +1577,65 @@ class _Importer:
                 m.start(),
             )
 
+    def fields(self, p: Passage, m: dict[str, Any], what: str, offset: int | None) -> dict[str, Any]:
+        """The keys of a choice's (or a time-out's) metadata that have the right kind of value;
+        a warning for each other one."""
+
+        def typed(key: str, ok: bool, want: str) -> bool:
+            if key in m and not ok:
+                self.msgs.at("warning", p, f"'{key}' of {what} should be {want}; it is ignored", offset)
+                return False
+            return key in m
+
+        out: dict[str, Any] = {}
+        if typed("text", isinstance(m.get("text"), str) and bool(m.get("text", "").strip()), "text"):
+            out["text"] = m["text"]
+        if typed("rating", m.get("rating") in RATINGS, " | ".join(RATINGS)):
+            out["rating"] = m["rating"]
+        if typed(
+            "effects",
+            isinstance(m.get("effects"), dict)
+            and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in m.get("effects", {}).values()),
+            'an object like {"trust": "+5"}',
+        ):
+            out["effects"] = {k: (f"{v:+d}" if isinstance(v, int) else v) for k, v in m["effects"].items()}
+        for key in ("set", "unset"):
+            if typed(key, _str_list(m.get(key)), "a list of flag names"):
+                out[key] = m[key]
+        if typed("feedback", isinstance(m.get("feedback"), str) and bool(str(m.get("feedback")).strip()), "text"):
+            out["feedback"] = m["feedback"]
+        if typed("refs", _str_list(m.get("refs")), "a list of reference keys"):
+            out["refs"] = m["refs"]
+        if typed(
+            "competencies",
+            isinstance(m.get("competencies"), list)
+            and all(isinstance(x, int) and not isinstance(x, bool) for x in m.get("competencies", [])),
+            "a list of numbers 1-9",
+        ):
+            out["competencies"] = m["competencies"]
+        if typed("when", isinstance(m.get("when"), str), "a condition (text)"):
+            out["when"] = m["when"]
+        if typed("phrasings", _str_list(m.get("phrasings")), "a list of texts"):
+            out["phrasings"] = m["phrasings"]
+        return out
+
     def choice(self, p: Passage, lk: Link, meta: Any) -> dict[str, Any]:
-        c: dict[str, Any] = {"text": _label(lk)}
         if meta is not None and not isinstance(meta, dict):
             self.msgs.at(
                 "warning", p, f"the metadata of choice '{_label(lk)}' should be a JSON object; it is ignored", lk.start
             )
             meta = None
         m: dict[str, Any] = meta or {}
-        known = ("text", "rating", "effects", "set", "unset", "feedback", "refs", "competencies", "when")
         for key in m:
-            if key not in known:
+            if key not in CHOICE_KEYS or key == "goto":
                 self.msgs.at(
                     "warning",
                     p,
                     f"unknown key '{key}' in the metadata of choice '{_label(lk)}'; it is ignored",
                     lk.start,
                 )
-
-        def typed(key: str, ok: bool, want: str) -> bool:
-            if key in m and not ok:
-                self.msgs.at(
-                    "warning", p, f"'{key}' of choice '{_label(lk)}' should be {want}; it is ignored", lk.start
-                )
-                return False
-            return key in m
-
-        if typed("text", isinstance(m.get("text"), str) and bool(m.get("text", "").strip()), "text"):
-            c["text"] = m["text"]
-        rating = m.get("rating") if typed("rating", m.get("rating") in RATINGS, " | ".join(RATINGS)) else None
-        feedback = (
-            m.get("feedback")
-            if typed("feedback", isinstance(m.get("feedback"), str) and bool(str(m.get("feedback")).strip()), "text")
-            else None
-        )
+        got = self.fields(p, m, f"choice '{_label(lk)}'", lk.start)
+        rating, feedback = got.get("rating"), got.get("feedback")
         if rating is None or feedback is None:
             missing = " and ".join(w for w, v in (("rating", rating), ("feedback", feedback)) if v is None)
             self.msgs.at(
@@ -1028,31 +1646,25 @@ class _Importer:
                 f"{' and ' if rating is None and feedback is None else ''}{'placeholder feedback' if feedback is None else ''} to replace",
                 lk.start,
             )
-        c["rating"] = rating or DEFAULT_RATING
-        if typed(
-            "effects",
-            isinstance(m.get("effects"), dict)
-            and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in m.get("effects", {}).values()),
-            'an object like {"trust": "+5"}',
-        ):
-            c["effects"] = {k: (f"{v:+d}" if isinstance(v, int) else v) for k, v in m["effects"].items()}
-        for key in ("set", "unset"):
-            if typed(key, _str_list(m.get(key)), "a list of flag names"):
-                c[key] = m[key]
-        c["feedback"] = feedback or PLACEHOLDER_FEEDBACK
-        if typed("refs", _str_list(m.get("refs")), "a list of reference keys"):
-            c["refs"] = m["refs"]
-        if typed(
-            "competencies",
-            isinstance(m.get("competencies"), list)
-            and all(isinstance(x, int) and not isinstance(x, bool) for x in m.get("competencies", [])),
-            "a list of numbers 1-9",
-        ):
-            c["competencies"] = m["competencies"]
-        if typed("when", isinstance(m.get("when"), str), "a condition (text)"):
-            c["when"] = m["when"]
+        got.setdefault("rating", DEFAULT_RATING)
+        got.setdefault("feedback", PLACEHOLDER_FEEDBACK)
+        c = {"text": got.pop("text", _label(lk))} | {k: got[k] for k in CHOICE_KEYS if k in got}
         c["goto"] = self.resolve(lk.target, p, lk.start)
         return c
+
+    def timeout(self, p: Passage, t: dict[str, Any]) -> dict[str, Any] | None:
+        """`on_timeout` written as what the silence does: `goto` and, like a choice, rating,
+        feedback, effects, flags and citations."""
+        for key in t:
+            if key not in TIMEOUT_KEYS:
+                self.msgs.at("warning", p, f"unknown key '{key}' in 'on_timeout' of passage '{p.name}'; it is ignored")
+        if not isinstance(t.get("goto"), str):
+            return None
+        got = self.fields(
+            p, {k: v for k, v in t.items() if k in TIMEOUT_KEYS}, f"'on_timeout' of passage '{p.name}'", None
+        )
+        out = {"goto": self.resolve(t["goto"], p, None, "times out to")}
+        return out | {k: got[k] for k in TIMEOUT_KEYS if k in got}
 
     def branches(self, p: Passage, items: list[Any]) -> list[dict[str, Any]]:
         out = []
@@ -1086,13 +1698,36 @@ class _Importer:
                 p,
                 f"the ending of passage '{p.name}' has no outcome strong, mixed or poor; it is '{outcome}'",
             )
-        title = e.get("title")
-        if not (isinstance(title, str) and title.strip()):
+        where = f"the ending in the metadata of passage '{p.name}'"
+        title = self.text_value(p, e, "title", where)
+        if not title or (isinstance(title, str) and not title.strip()):
             title = " ".join(p.name.split())
         out: dict[str, Any] = {"outcome": outcome, "title": title}
-        if isinstance(e.get("debrief"), str) and e["debrief"]:
-            out["debrief"] = e["debrief"]
+        debrief = self.text_value(p, e, "debrief", where)
+        if debrief:
+            out["debrief"] = debrief
         return out
+
+
+def _kind_of(sd: dict[str, Any]) -> str:
+    if "ending" in sd:
+        return f"an ending ({sd['ending']['outcome']})"
+    if "next" in sd:
+        return "a route"
+    return f"a decision with {_count(len(sd.get('choices', [])), 'choice')}"
+
+
+def _gotos(sd: dict[str, Any]) -> list[str]:
+    t = sd.get("on_timeout")
+    return (
+        [c["goto"] for c in sd.get("choices", [])]
+        + [b["goto"] for b in sd.get("next", [])]
+        + ([t] if isinstance(t, str) else [t["goto"]] if isinstance(t, dict) else [])
+    )
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
 
 
 def _short(text: str, n: int = 40) -> str:
@@ -1101,6 +1736,35 @@ def _short(text: str, n: int = 40) -> str:
 
 def _str_list(v: Any) -> bool:
     return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _read_sources(sources: Iterable[tuple[str, bytes]], msgs: _Messages) -> tuple[Story, list[str]]:
+    texts = []
+    for path, data in sources:
+        try:
+            texts.append((path, read_text(data, path)))
+        except TweeError as exc:
+            msgs.items.extend(exc.diagnostics)
+    story, _ = parse(texts, msgs)
+    if msgs.errors:
+        raise TweeError(msgs.errors + [d for d in msgs.items if d.severity != "error"])
+    return story, [path for path, _ in texts]
+
+
+def _sorted(msgs: _Messages, paths: list[str]) -> list[Diagnostic]:
+    order = {path: i for i, path in enumerate(paths)}
+    return sorted(msgs.items, key=lambda d: (order.get(d.path, len(order)), d.line, d.col))
+
+
+def _write_doc(doc: dict[str, Any], comments: dict[str, str], header: list[str]) -> str:
+    doc["states"] = {sid: Commented(st, comments[sid]) if sid in comments else st for sid, st in doc["states"].items()}
+    return dump(doc, header)
+
+
+IMPORT_HEADER = [
+    SCHEMA_HEADER.removeprefix("# "),
+    "Made from a Twine story by 'groupsim twee import'; check it with 'groupsim validate'.",
+]
 
 
 def import_twee(sources: Iterable[tuple[str, bytes]]) -> Imported:
@@ -1114,27 +1778,89 @@ def import_twee(sources: Iterable[tuple[str, bytes]]) -> Imported:
         TweeError: a file is not UTF-8, a header is malformed, or there are no passages.
     """
     msgs = _Messages()
-    texts = []
-    for path, data in sources:
-        try:
-            texts.append((path, read_text(data, path)))
-        except TweeError as exc:
-            msgs.items.extend(exc.diagnostics)
-    story, _ = parse(texts, msgs)
-    if msgs.errors:
-        raise TweeError(msgs.errors + [d for d in msgs.items if d.severity != "error"])
+    story, paths = _read_sources(sources, msgs)
     importer = _Importer(story, msgs)
     doc, comments = importer.run()
-    doc["states"] = {sid: Commented(st, comments[sid]) if sid in comments else st for sid, st in doc["states"].items()}
-    text = dump(
-        doc,
-        [
-            SCHEMA_HEADER.removeprefix("# "),
-            "Made from a Twine story by 'groupsim twee import'; check it with 'groupsim validate'.",
-        ],
-    )
+    text = _write_doc(doc, comments, IMPORT_HEADER)
     _, problems = load_text(text, "<imported scenario>")
-    order = {path: i for i, (path, _) in enumerate(texts)}
-    found = sorted(msgs.items, key=lambda d: (order.get(d.path, len(order)), d.line, d.col))
+    found = _sorted(msgs, paths)
     found += [Diagnostic(d.path, d.line, d.col, "error", d.message) for d in problems]
     return Imported(text, found, len(doc["states"]), len(importer.passages))
+
+
+MERGED = "<merged scenario>"
+"""The path of messages about the merged scenario itself (the file it is written to)."""
+
+
+def merge_twee(sources: Iterable[tuple[str, bytes]], base: Scenario, header: list[str] | None = None) -> Imported:
+    """Merge a story (edited in Twine) into the scenario it was exported from.
+
+    Passages are matched to states by name. Where the story has no groupsim metadata
+    (Twine drops it on saving) a passage keeps its state's: title, prompt, time limit,
+    time-out, order, routing, ending, and each choice's rating, feedback, effects,
+    conditions and phrasings, paired with the links by text and target. The text and the
+    links are the story's. New passages come in as `import_twee` would make them (with a
+    warning for each default); a state whose passage is gone is removed, and anything
+    still leading to it reaches a placeholder ending.
+
+    Args:
+        header: comment lines to start the file with (default: those of an import).
+
+    Returns:
+        The merged YAML, the messages (warnings placed in the story or the scenario's file;
+        those about the result at MERGED; errors when it does not load, placed at the
+        passage or the scenario's file where the merge took them from), and the changes.
+
+    Raises:
+        TweeError: a file is not UTF-8, a header is malformed, or there are no passages.
+    """
+    from simulator.authoring.validate import warnings as graph_warnings
+
+    msgs = _Messages()
+    story, paths = _read_sources(sources, msgs)
+    importer = _Importer(story, msgs, _Base.of(base))
+    doc, comments = importer.run()
+    text = _write_doc(doc, comments, header if header is not None else IMPORT_HEADER)
+    merged, problems = load_text(text, MERGED)
+    found = _sorted(msgs, paths)
+    if merged is None:
+        found += [_placed(d, text, doc, importer, base) for d in problems]
+    else:
+        known = {d.message for d in graph_warnings(base)}
+        found += [d for d in graph_warnings(merged) if d.message not in known]
+    return Imported(
+        text,
+        found,
+        len(doc["states"]),
+        len(importer.passages),
+        importer.changes,
+        importer.unchanged,
+        merged is not None and scenario_doc(merged) == scenario_doc(base),
+    )
+
+
+def _placed(d: Diagnostic, text: str, doc: dict[str, Any], importer: _Importer, base: Scenario) -> Diagnostic:
+    """An error in the merged YAML (which is not written), placed where it came from: the
+    passage its state was made of, or the scenario's file for the scenario's own data."""
+    rows = text.split("\n")
+    starts: list[tuple[int, str]] = []
+    at = next((n for n, row in enumerate(rows, 1) if row == "states:"), len(rows) + 1)
+    for sid in doc["states"]:
+        key = f"  {scalar(sid)}:"
+        n = next((n for n in range(at, len(rows) + 1) if rows[n - 1] == key), None)
+        if n is not None:
+            starts.append((n, sid))
+            at = n
+    end = next((n for n, row in enumerate(rows, 1) if row == "tests:"), len(rows) + 1)
+    sid = next((s for n, s in reversed(starts) if n <= d.line), None) if d.line < end else None
+    src = base.source or "<scenario>"
+    if sid is not None and sid in importer.passage_of:
+        p = importer.passage_of[sid]
+        kept = f" (state '{sid}' is at {src}:{base.states[sid].pos.line})" if sid in base.states else ""
+        return Diagnostic(p.path, p.line, 1, "error", f"in passage '{p.name}', as merged: {d.message}{kept}")
+    if sid is not None:
+        return Diagnostic(src, 1, 1, "error", f"in the placeholder state '{sid}', as merged: {d.message}")
+    data = importer.data_passage
+    if data is not None and importer.base is not None and data is not importer.base.data:
+        return Diagnostic(data.path, data.line, 1, "error", f"in the scenario's data, as merged: {d.message}")
+    return Diagnostic(src, 1, 1, "error", f"in the scenario's data, as merged: {d.message}")
