@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
 from simulator.authoring.emit import scalar
-from simulator.authoring.loader import SCHEMA_HEADER, SLUG
+from simulator.authoring.loader import SLUG
+from simulator.schema import header_for
 
 
 def check_id(scenario_id: str) -> str | None:
@@ -32,11 +34,18 @@ def title_for(scenario_id: str) -> str:
     return " ".join(w[:1].upper() + w[1:] for w in scenario_id.split("-"))
 
 
-def starter(scenario_id: str) -> str:
-    """The text of a starter scenario with this id (which `check_id` accepts)."""
+def starter(scenario_id: str, folder: Path | None = None) -> str:
+    """The text of a starter scenario with this id (which `check_id` accepts), to be
+    saved in `folder` (default: the current folder).
+
+    Its first line is the editor header for that folder (see `simulator.schema`), so
+    completion and checking work wherever the file is written; it is left out only when
+    this groupsim's schema is not a file on disk.
+    """
+    header = header_for(Path.cwd() if folder is None else folder)
+    template = _TEMPLATE.replace("__HEADER__\n", "" if header is None else header + "\n")
     return (
-        _TEMPLATE.replace("__HEADER__", SCHEMA_HEADER)
-        .replace("__FILE__", f"{scenario_id}.yaml")
+        template.replace("__FILE__", f"{scenario_id}.yaml")
         # Values padded so the comments line up; a space always comes before the '#'.
         .replace("__ID__", scalar(scenario_id).ljust(29) + " ")
         .replace("__TITLE__", scalar(title_for(scenario_id)).ljust(26) + " ")
@@ -55,6 +64,10 @@ __HEADER__
 #   groupsim run __FILE__ --choose 1,1    play one path (choice numbers) and see the meters
 #   groupsim test __FILE__                run the checks under 'tests:' at the bottom
 #   groupsim play __FILE__                play it as a trainee would
+#
+# The first line lets editors that support it (VS Code with its YAML extension, and others)
+# suggest keys, explain them on hover and mark mistakes as you type. If that stops after
+# groupsim is installed somewhere else, run: groupsim schema --header __FILE__
 #
 # Text can be written plainly after the colon. Put it in "double quotes" when it starts
 # with a symbol or contains ': ' or ' #'; write '>' and indented lines below for a long
@@ -103,7 +116,10 @@ states:                           # the moments of the session, each under its o
       - ben: "Sorry, sorry, Dad wouldn't let me leave. What did I miss?"
       - ada: "It's fine. It doesn't matter."
     prompt: What do you do?       # optional; the question above the choices
-    choices:                      # numbered 1, 2, 3 in this order; tests and 'run' use the numbers
+    # order: fixed                # choices are shown in an order drawn for each run, so where one
+    #                             # stands tells trainees nothing; 'order: fixed' shows them as
+    #                             # written, for when the order means something (steps, a scale)
+    choices:                      # numbered 1, 2, 3 as written; tests and 'run' use the numbers
       - text: Welcome Ben with a nod towards a chair, then turn back to Ada and invite her to go on.
         rating: recommended       # recommended | acceptable | risky | harmful
         effects: {trust: +8, cohesion: +4, ada: +10}   # +n or -n, or "%+20": 20% of the way to max
@@ -113,6 +129,9 @@ states:                           # the moments of the session, each under its o
           letting the interruption take the floor from her.
         refs: [iaswg]             # keys from 'references'
         competencies: [6, 8]      # CSWE 2022 EPAS competencies (1-9) this practises
+        phrasings:                # optional; how a trainee might say it in their own words, which
+          - Come in Ben, take a seat. Ada, please go on.   # helps 'say it first' match what they
+          - welcome him quickly and go back to Ada         # type; never shown to trainees
         goto: after-the-interruption   # the state this choice leads to
       - text: Stop and fill Ben in on what he missed, then ask Ada to carry on.
         rating: risky
@@ -140,11 +159,20 @@ states:                           # the moments of the session, each under its o
 
   at-the-break:
     title: At the break
-    narration: Ben comes over to you at the kettle. Ada stands alone by the window.
+    narration:                    # a text can follow what happened: the first version whose
+      - when: ada_protected       # 'when' holds is shown, else the last one, which has no 'when'
+        text: Ben comes over to you at the kettle. Ada is talking with two others by the window.
+      - text: Ben comes over to you at the kettle. Ada stands alone by the window.
     lines:
       - ben: I ruined that for her, didn't I?
     time_limit: 60                # optional; seconds to decide...
-    on_timeout: the-group-closes  # ...and where saying nothing leads
+    on_timeout:                   # ...and what happens if the time runs out first:
+      goto: the-group-closes      # where the silence leads (alone: 'on_timeout: the-group-closes')
+      rating: risky               # optional, as for a choice: how the silence is judged,
+      effects: {ben: -5}          # what it changes,
+      feedback: >                 # and why it matters (shown after it, and in the debrief)
+        Ben asked you a direct question and heard nothing back. Left with his guilt, he is
+        less likely to try to put things right with Ada.
     choices:
       - text: Take his worry seriously and ask if he would like to say something to Ada himself.
         rating: recommended
@@ -202,6 +230,9 @@ tests:                            # checks that 'groupsim test' runs; keep them 
   - name: Shaming Ben closes the group
     choose: [3]
     expect: {ending: the-group-closes, outcome: poor}
+  - name: Saying nothing at the break costs Ben's trust
+    choose: [2, timeout]
+    expect: {ending: the-group-closes, outcome: poor, members: {ben: 56}}
   - name: Every ending can be reached
     reachable: [ada-goes-on, an-uneasy-truce, the-group-closes]
 """

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     path = folder / f"{args.id}.yaml"
     try:
         with open(path, "x", encoding="utf-8", newline="\n") as f:  # "x": never overwrite
-            f.write(starter(args.id))
+            f.write(starter(args.id, folder))
     except FileExistsError:
         print(
             f"groupsim new: '{path}' already exists, and groupsim will not overwrite it; "

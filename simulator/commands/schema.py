@@ -1,19 +1,132 @@
-"""Print the JSON Schema (Draft 2020-12) of the scenario format, for editors and tools."""
+"""Print the scenario format's JSON Schema (Draft 2020-12), or point scenario files at it.
+
+Editors that support yaml-language-server (VS Code's YAML extension, and others) give
+completion, hover help and checking in a scenario whose first line names the schema:
+    # yaml-language-server: $schema=file:///.../simulator/schema/scenario.schema.json
+`groupsim new` writes that line. For a file written another way, or after groupsim was
+reinstalled somewhere else, write or update it in place (the rest of each file is left
+exactly as it was):
+    groupsim schema --header late-arrival.yaml
+    groupsim schema --header my-scenarios/
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
-HELP = "print the scenario format's JSON Schema"
+HELP = "print the scenario format's JSON Schema, or write the editor header into scenario files"
+SUFFIXES = (".yaml", ".yml")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    pass
+    p.add_argument(
+        "--header",
+        nargs="+",
+        metavar="FILE",
+        help="write or update the editor header line at the top of these scenario files (or of every "
+        "*.yaml file in a folder) so that it points to this groupsim's schema; nothing else changes",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from importlib.resources import files
+    from simulator.schema import schema_text
 
-    sys.stdout.write(files("simulator.schema").joinpath("scenario.schema.json").read_text(encoding="utf-8"))
+    if args.header:
+        return _write_headers(args.header)
+    sys.stdout.write(schema_text())
     return 0
+
+
+def _files(paths: Iterable[str]) -> Iterator[Path | str]:
+    """Each file named, and each *.yaml / *.yml file in a folder named (hidden ones left
+    out); a name that does not exist is yielded as a str."""
+    for name in paths:
+        p = Path(name)
+        if p.is_dir():
+            yield from sorted(
+                f
+                for f in p.rglob("*")
+                if f.suffix in SUFFIXES
+                and f.is_file()
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+        elif p.exists():
+            yield p
+        else:
+            yield name
+
+
+def _write_headers(paths: list[str]) -> int:
+    from simulator.schema import find_header, header_for, header_target, with_header
+
+    failed = False
+    seen = 0
+
+    def problem(where: object, message: str) -> None:
+        nonlocal failed
+        failed = True
+        print(f"groupsim schema: {where}: {message}", file=sys.stderr)
+
+    for path in _files(paths):
+        seen += 1
+        if isinstance(path, str):
+            problem(path, "no such file or folder")
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            problem(path, f"cannot read it: {exc.strerror or exc}")
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            problem(path, "it is not UTF-8 text, so it was left alone; save it as UTF-8 in your editor first")
+            continue
+        header = header_for(path.parent)
+        if header is None:
+            problem(path, "this groupsim's schema is not a file on disk, so no header can point to it")
+            continue
+        new = with_header(text, header)
+        if new == text:
+            print(f"{path}: the header already points to the schema")
+            continue
+        old = find_header(text)
+        try:
+            _replace(path, new.encode("utf-8"))
+        except OSError as exc:
+            problem(path, f"cannot write it: {exc.strerror or exc}; the file is unchanged")
+            continue
+        if old is None:
+            print(f"{path}: header added")
+        else:
+            before = header_target(old[1], path.parent)
+            gone = before is not None and not before.is_file()
+            print(f"{path}: header updated" + (f" (it pointed to {before}, which does not exist)" if gone else ""))
+    if not seen:
+        print(f"groupsim schema: no scenario files (*.yaml) in {', '.join(paths)}", file=sys.stderr)
+        return 1
+    return 1 if failed else 0
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write `data` over `path` all at once: a new file beside it, renamed over it, so an
+    interruption leaves the old file or the new one, never half of each."""
+    target = path.resolve()  # through a link, the file it points to
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, target.stat().st_mode & 0o7777)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
