@@ -37,6 +37,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="seed for chance branches (default 0)")
     p.add_argument("--json", action="store_true", help="print the run as JSON")
+    p.add_argument(
+        "--save-test",
+        metavar="NAME",
+        help="keep this path as a test in the scenario file's tests: section (run by 'groupsim test'),"
+        " expecting the ending it reached and each meter within --tolerance",
+    )
+    p.add_argument(
+        "--tolerance",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --save-test: how far a meter may move from the value this path reached before the test"
+        " fails (default 4)",
+    )
 
 
 def _fmt_changes(scenario, step) -> str:
@@ -134,5 +148,37 @@ def run(args: argparse.Namespace) -> int:
         print(f"Meters: {meters}" + (f"\nMembers' trust: {members}" if members else ""))
     if problem:
         print(f"groupsim run: {problem}", file=sys.stderr)
+        if args.save_test:
+            print("groupsim run: the test was not saved: correct the path first", file=sys.stderr)
         return 1
+    if args.save_test:
+        return _save(args, session)
+    return 0
+
+
+def _save(args: argparse.Namespace, session) -> int:
+    """Add the path just played to the scenario file as a test; say where, or why not."""
+    from pathlib import Path
+
+    from simulator.authoring.save_test import DEFAULT_TOLERANCE, SaveTestError, save_test
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(
+            f"groupsim run: '{args.file}' is a shipped scenario's id, not a file: copy the scenario"
+            " (groupsim new, or the file from the library) and save tests into your copy",
+            file=sys.stderr,
+        )
+        return 1
+    tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
+    try:
+        saved = save_test(path, args.save_test, args.choose, args.seed, session, tolerance=tolerance)
+    except SaveTestError as exc:
+        print(f"groupsim run: the test was not saved: {exc}", file=sys.stderr)
+        return 1
+    out = sys.stderr if args.json else sys.stdout
+    print(
+        f"Saved the test '{saved.name}' to {saved.path}, line {saved.line}; 'groupsim test {saved.path}' runs it.",
+        file=out,
+    )
     return 0
