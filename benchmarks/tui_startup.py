@@ -4,7 +4,7 @@ Each command is started in a pseudo-terminal (100x30) and timed from the spawn t
 the moment its first screen's text appears in the output: for groupsim the
 briefing's title, for the baseline a one-widget app's text. The two alternate, so
 a busy machine slows both alike; the medians and their ratio are printed. The
-target (issue 3) is a ratio within 1.3.
+target (issue 13) is a ratio within 1.45.
 
 Both load their code from cached bytecode: Textual's .pyc files were written when it
 was installed, and groupsim's are compiled once before the warm-up (as pip does on
@@ -169,7 +169,7 @@ def main() -> int:
     print(f"the briefing's widgets alone, no groupsim: median {w * 1000:.0f} ms ({w / b:.2f}x the minimal app)")
     ratio = o / b
     print(
-        f"ratio: {ratio:.2f}x (target <= 1.30x) {'OK' if ratio <= 1.3 else 'OVER'}; "
+        f"ratio: {ratio:.2f}x (target <= 1.45x) {'OK' if ratio <= 1.45 else 'OVER'}; "
         f"groupsim's own share: {(o - w) * 1000:.0f} ms ({o / w:.2f}x the same widgets without it)"
     )
     return 0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.authoring.analysis import reachability
+from simulator.authoring.analysis import reachability, score_expression
 from simulator.authoring.loader import load
 from simulator.authoring.validate import check_file
 from simulator.engine.model import Choice, Scenario
@@ -41,9 +41,10 @@ def explore(s: Scenario, policy) -> set[Arrival]:
     out: set[Arrival] = set()
     seen: set = set()
 
+    expr = score_expression(s)  # trust + cohesion, or every meter where those are not kept
+
     def score(values) -> int:
-        v = dict(zip(names, values))
-        return v.get("trust", 0) + v.get("cohesion", 0)
+        return expr.value(_Ctx(dict(zip(names, values)), frozenset(), frozenset(), frozenset(), 0))
 
     def enter(sid, values, flags, visited, chosen, turn, harmful, timed_out_ok=True):
         visited = visited | {sid}
@@ -126,12 +127,40 @@ def test_all_recommended_path_reaches_a_strong_ending_after_four_decisions(scena
         assert a.decisions >= 4, a
 
 
+def best_after_harm(s: Scenario) -> int | None:
+    """The highest score (trust + cohesion, as `groupsim analyze` scores) that any path
+    taking a harmful choice ends with (None if none does). Walks the configurations
+    analysis walks, projected on what conditions and the score can see, each once with
+    and once without a harm behind it: every path, without listing paths one by one."""
+    from simulator.authoring.analysis import _observed, _Space
+
+    score = score_expression(s)
+    space = _Space(s, _observed(s, score))
+    best: int | None = None
+    seen: set = set()
+    stack = [(o[3], False) for o in space.start()]
+    while stack:
+        key, harmed = stack.pop()
+        if (key, harmed) in seen:
+            continue
+        seen.add((key, harmed))
+        if s.states[key.state].ending is not None:
+            if harmed:
+                value = score.value(space.ctx(key))
+                best = value if best is None else max(best, value)
+            continue
+        _, moves = space.moves(key)
+        for _, choice, outcomes in moves:
+            now = harmed or (choice is not None and choice.rating == "harmful")
+            stack += [(o[3], now) for o in outcomes]
+    return best
+
+
 def test_no_harmful_path_ends_better_than_the_recommended_one(scenario):
     recommended = min(a.trust_cohesion for a in explore(scenario, first_recommended))
-    harmful = [a for a in explore(scenario, every) if a.harmful]
-    assert harmful, "no path takes a harmful choice"
-    best = max(harmful, key=lambda a: a.trust_cohesion)
-    assert best.trust_cohesion <= recommended, best
+    best = best_after_harm(scenario)
+    assert best is not None, "no path takes a harmful choice"
+    assert best <= recommended, f"a path with a harmful choice ends with a score of {best}, above {recommended}"
 
 
 def test_endings_run_from_strong_to_poor(scenario):
@@ -198,3 +227,41 @@ def test_scenario_text_stays_readable_in_a_terminal(scenario):
         assert len(st.narration) < 900, f"{st.id}: narration is long for a terminal"
         for ln in st.lines:
             assert len(ln.text) < 400, f"{st.id}: a line of {ln.speaker} is long"
+
+
+# -- judgement, not a pattern (issue 12) ------------------------------------------------------
+
+
+def test_no_blind_strategy_reaches_a_strong_ending(scenario):
+    from simulator.authoring.audit import audit
+
+    found = audit(scenario, strategies=("first", "longest", "shortest"))
+    for r in found.strategies:
+        assert r.strong == 0, f"always the {r.strategy} ends strong with probability {float(r.strong):.2f}"
+
+
+def test_pressing_the_first_option_on_screen_rarely_ends_strong(scenario):
+    # What a trainee sees: each run shows a decision's options in its own order.
+    from simulator.engine import Session
+    from simulator.play.order import shown_order
+
+    strong = 0
+    for seed in range(20):
+        session = Session(scenario, seed)
+        while not session.finished:
+            offered = session.choices()
+            assert offered, f"stuck at {session.state.id}"
+            session.choose(shown_order(seed, session.state, offered)[0].number)
+        strong += session.ending.outcome == "strong"
+    assert strong <= 2, f"{strong} of 20 runs that always press the first option end strong"
+
+
+def test_across_the_library_the_recommended_choice_is_seldom_the_longest():
+    from simulator.authoring.audit import cueing
+
+    total = None
+    for path in SHIPPED:
+        c = cueing(load(path))
+        total = c if total is None else total + c
+    assert total is not None and total.decisions >= 100
+    assert total.longest / total.decisions <= 0.40, f"longest at {total.longest} of {total.decisions} decisions"

@@ -239,10 +239,13 @@ def render(scenario, a) -> str:
     else:
         out.append("Identical choices: none")
     if dominated:
-        out.append("Dominated choices (another at the same decision is at least as good for every meter and member,")
-        out.append("better for some, with the same flags and destination):")
+        # Often by design (the recommended move does more good): say so, and flag the
+        # pairs where the choice rated better is the one that does less.
+        out.append("Choices outdone by another at the same decision (same destination and flags; the other")
+        out.append("leaves every meter and member as high or higher). Expected where the better-rated choice")
+        out.append("is the one that does more good:")
         if any(p.inverted for p in dominated):
-            out.append("  ! marks a dominated choice rated better than the one that beats it: check its effects.")
+            out.append("  ! marks a choice rated better than the one that outdoes it: check its effects.")
         rows = []
         marks = any(p.inverted for p in dominated)
         for p in sorted(dominated, key=lambda p: not p.inverted):
@@ -253,13 +256,13 @@ def render(scenario, a) -> str:
                     *(["!" if p.inverted else ""] if marks else []),
                     f"{p.state}:",
                     f"{p.choice} ({mine.rating})",
-                    f"by {p.other} ({theirs.rating})",
-                    "better for " + ", ".join(p.better),
+                    f"outdone by {p.other} ({theirs.rating})",
+                    "higher for " + ", ".join(p.better),
                 ]
             )
         out += ["  " + line for line in table(rows)]
     else:
-        out.append("Dominated choices: none")
+        out.append("Choices outdone by another: none")
     return "\n".join(out)
 
 

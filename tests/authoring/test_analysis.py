@@ -343,27 +343,41 @@ def test_brute_force_agreement_with_an_unusual_score():
     agree(s, score_expression(s, "bo - trust + turn - 3"))
 
 
-# Scenarios with more paths than the brute-force oracle walks in reasonable time.
-TOO_BIG_FOR_ORACLE = {"suicidal-disclosure.yaml"}
+def test_exact_analysis_agrees_with_brute_force_on_the_shipped_scenarios_small_enough_to_walk():
+    # The oracle walks every path; the larger scenarios have millions, so it gives up on
+    # them after 60,000 steps (they are checked against random playthroughs below, and
+    # their reachability against analysis in the library's tests). Enough must remain.
+    walked, larger = [], []
+    for path in SHIPPED:
+        s = load(path)
+        try:
+            oracle(s, score_expression(s))
+        except TooBig:
+            larger.append(path.name)
+            continue
+        agree(s)
+        walked.append(path.name)
+    assert len(walked) >= 5, f"only {walked} could be walked in full; too big: {larger}"
 
 
-@pytest.mark.parametrize("path", [p for p in SHIPPED if p.name not in TOO_BIG_FOR_ORACLE], ids=lambda p: p.name)
-def test_exact_analysis_agrees_with_brute_force_on_the_smaller_shipped_scenarios(path):
-    agree(load(path))
-
-
-@pytest.mark.parametrize("path", [p for p in SHIPPED if p.name in TOO_BIG_FOR_ORACLE], ids=lambda p: p.name)
-def test_larger_shipped_scenarios_agree_with_random_playthroughs(path):
-    s = load(path)
-    with pytest.raises(TooBig):  # still too big; if not, move it back to the oracle's list
-        oracle(s, score_expression(s))
-    exact = analyze(s)
+def test_a_shipped_scenario_too_big_for_the_oracle_agrees_with_random_playthroughs():
+    # One that the oracle cannot walk but the exact analysis can (the first such, by name).
+    for path in SHIPPED:
+        s = load(path)
+        exact = analyze(s, budget=SMALL_BUDGET, runs=50)
+        if exact.mode != "exact":
+            continue
+        try:
+            oracle(s, score_expression(s))
+        except TooBig:
+            break
+    else:
+        pytest.fail("no shipped scenario is both too big for the oracle and analysed exactly")
     sampled = analyze(s, force_random=True, runs=20_000, seed=1)
-    assert exact.mode == "exact"
     got = {e.state: float(e.probability or 0) for e in sampled.endings}
     for e in exact.endings:
         # 20,000 samples: a standard error of at most 0.0036, so 0.02 is over five of them
-        assert abs(float(e.probability or 0) - got.get(e.state, 0.0)) < 0.02, e.state
+        assert abs(float(e.probability or 0) - got.get(e.state, 0.0)) < 0.02, (path.name, e.state)
 
 
 CONDITIONS = [
@@ -457,21 +471,32 @@ def test_exact_analysis_agrees_with_brute_force_on_generated_scenarios(text, sco
 # -- the shipped library -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
-def test_shipped_scenarios_are_analysed_exactly_and_their_paths_replay(path):
-    s = load(path)
-    a = analyze(s)
-    assert a.mode == "exact", a.reason
-    assert sum(e.probability for e in a.endings) + a.stuck == 1
-    score = score_expression(s)
-    for p in (a.best, a.worst):
-        sess = Session(s, p.seed)
-        for m in p.moves:
-            sess.timeout() if m == "timeout" else sess.choose(m)
-        assert sess.state.id == p.ending
-        assert score.value(sess) == p.score
-        assert sess.opening + tuple(x for step in sess.history for x in step.route) == p.states
-    assert {e.state for e in a.endings if e.reachable} == {e.state for e in a.endings} & reachability(s).states
+SMALL_BUDGET = 50_000
+"""The shipped scenarios analysed exactly here are those within this many configurations;
+the larger ones (up to a few hundred thousand) take a minute each on a busy machine."""
+
+
+def test_shipped_scenarios_are_analysed_exactly_and_their_paths_replay():
+    exact, larger = [], []
+    for path in SHIPPED:
+        s = load(path)
+        a = analyze(s, budget=SMALL_BUDGET, runs=50)
+        if a.mode != "exact":
+            assert "configurations" in a.reason, a.reason
+            larger.append(path.name)
+            continue
+        exact.append(path.name)
+        assert sum(e.probability for e in a.endings) + a.stuck == 1
+        score = score_expression(s)
+        for p in (a.best, a.worst):
+            sess = Session(s, p.seed)
+            for m in p.moves:
+                sess.timeout() if m == "timeout" else sess.choose(m)
+            assert sess.state.id == p.ending
+            assert score.value(sess) == p.score
+            assert sess.opening + tuple(x for step in sess.history for x in step.route) == p.states
+        assert {e.state for e in a.endings if e.reachable} == {e.state for e in a.endings} & reachability(s).states
+    assert len(exact) >= 6, f"only {exact} were analysed exactly; larger: {larger}"
 
 
 # -- the command -------------------------------------------------------------------------
@@ -559,3 +584,12 @@ def test_progress_is_drawn_on_a_terminal(monkeypatch, capsys):
     p.close()
     err = capsys.readouterr().err
     assert "analyze [###############...............] 50/100" in err and err.endswith("\r")
+
+
+def test_analyze_says_which_choice_outdoes_which_and_flags_a_better_rated_one_that_does_less(capsys):
+    assert main(["analyze", str(PAIRS)]) == 0
+    out = capsys.readouterr().out
+    assert "Expected where the better-rated choice" in out
+    row = next(line for line in out.splitlines() if "1 (recommended)" in line and "outdone by" in line)
+    assert row.strip().startswith("!") and "outdone by 2 (harmful)" in row and "higher for trust" in row
+    assert "dominated" not in out.lower()
