@@ -1825,7 +1825,10 @@ def merge_twee(sources: Iterable[tuple[str, bytes]], base: Scenario, header: lis
     found = _sorted(msgs, paths)
     if merged is None:
         found += [_placed(d, text, doc, importer, base) for d in problems]
-    else:
+    same = merged is not None and scenario_doc(merged) == scenario_doc(base)
+    if merged is not None and not same:
+        # New warnings only (the graph's are costly to work out on a large scenario, and a
+        # merge that changes nothing can have none of its own).
         known = {d.message for d in graph_warnings(base)}
         found += [d for d in graph_warnings(merged) if d.message not in known]
     return Imported(
@@ -1835,7 +1838,7 @@ def merge_twee(sources: Iterable[tuple[str, bytes]], base: Scenario, header: lis
         len(importer.passages),
         importer.changes,
         importer.unchanged,
-        merged is not None and scenario_doc(merged) == scenario_doc(base),
+        same,
     )
 
 
