@@ -10,6 +10,9 @@
     groupsim play --time-accommodation 2x timed decisions give twice the time (or 1.5x, or off)
     groupsim play --high-contrast --calm  white on black; no animation, blinking or fading messages
 
+A trainee granted a time accommodation in the records (`groupsim records accommodate`)
+gets the more generous of that and --time-accommodation, in practice and assessment.
+
 Every decision is recorded as it is made (see `groupsim records where`); a run left
 unfinished by a closed terminal or a crash is offered again at the next start.
 With --watch nothing is recorded: it is an author trying out a scenario as they
@@ -163,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
             high_contrast=args.high_contrast,
             calm=args.calm,
             finished=recorder.finished_scenarios(),
+            granted=_granted(recorder),
         )
         app.run()
     # Textual prints an uncaught error's traceback and sets a non-zero return code.
@@ -198,7 +202,22 @@ def _plain(args: argparse.Namespace, found, recorder, resumed) -> int:
         accommodation=args.time_accommodation,
         finished=recorder.finished_scenarios(),
         resume=resumed,
+        granted=_granted(recorder),
     ).run()
+
+
+def _granted(recorder):
+    """The records' lookup of what a trainee is granted by name (`groupsim records accommodate`), for
+    a front end. A lookup that fails grants nothing; the run's recording then says what is wrong."""
+    from simulator.records import RecordsError
+
+    def granted(trainee: str) -> str:
+        try:
+            return recorder.accommodation_for(trainee)
+        except RecordsError:
+            return "none"
+
+    return granted
 
 
 def _watch_usage(target: str | None) -> str | None:
@@ -236,7 +255,9 @@ def _offer_interrupted(recorder, found):
     playable = [f for f in found if f.scenario is not None]
     only = playable[0].scenario.id if len(found) == 1 and playable else None
     folders = list(dict.fromkeys(f.path.parent for f in found))
-    items = resuming.interrupted(recorder, scenario_id=only, search=folders)
+    # Playing one file: only its own runs (another draft with the same id keeps its own).
+    one = playable[0].scenario if only else None
+    items = resuming.interrupted(recorder, scenario_id=only, search=folders, file=one)
     if not items:
         return None
 

@@ -1,16 +1,27 @@
-"""Look after the records database: where it is and whether it is sound, and deleting a trainee's runs.
+"""Look after the records database: where it is and whether it is sound, trainees' time
+accommodations, and deleting a trainee's runs.
 
     groupsim records where
+    groupsim records accommodate --trainee "Ann Smith" --time 2x
+    groupsim records accommodations
     groupsim records delete --trainee "Ann Smith"
 
 `where` prints the database's path, what it holds, and whether SQLite's check finds
 it sound; it only reads.
 
+`accommodate` grants a trainee a time accommodation for timed decisions (WCAG 2.2.1):
+1.5x or 2x as long, or no time limits (off); `--time none` clears it. It is kept in the
+records and applies to every later run of that trainee, practice or assessment, with
+no flag to remember: a run gets the more generous of it and `groupsim play` or `serve`'s
+`--time-accommodation`. The name matches as in `groupsim report --trainee`: the whole
+name, in any case and spacing. `accommodations` lists who has what, since when.
+
 Deleting removes the trainee's runs with every decision, event and reflection in them,
-and overwrites the freed space, so the name and answers do not linger in the file. That
-last step needs a moment when no other program is reading the database: it waits for
-one (up to half a minute) and says plainly whether it came. If it did not, run the same
-command again once the programs using the database are closed; it finishes the job.
+and the time accommodation granted to that name if any, and overwrites the freed space,
+so the name and answers do not linger in the file. That last step needs a moment when
+no other program is reading the database: it waits for one (up to half a minute) and
+says plainly whether it came. If it did not, run the same command again once the
+programs using the database are closed; it finishes the job.
 
 Debrief exports are files outside the records: `groupsim play` writes them where the
 trainee played (./groupsim-exports unless --export-dir said otherwise). Those recorded
@@ -24,7 +35,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-HELP = "show where the records are kept and check them, or delete a trainee's runs"
+HELP = "show where the records are kept and check them, grant trainees more time, or delete a trainee's runs"
 
 CLEAR_WAIT_S = 30.0
 """How long `delete` waits for other programs to stop reading before it says the deleted text is still in the file."""
@@ -40,6 +51,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     where = sub.add_parser("where", help="print the path of the records database, what it holds, and check it")
     add_db_argument(where)
+    accommodate = sub.add_parser(
+        "accommodate",
+        help="grant a trainee more time (or no time limits) in every later run, assessment too; --time none clears it",
+        description="Grant a trainee a time accommodation, kept in the records: every later run of theirs "
+        "(practice and assessment) gets the more generous of it and what `groupsim play --time-accommodation` "
+        "allows. `groupsim records accommodations` lists them.",
+    )
+    accommodate.add_argument(
+        "--trainee",
+        metavar="NAME",
+        required=True,
+        help="the trainee's name (the whole name, ignoring case and extra spaces, as `report --trainee`)",
+    )
+    accommodate.add_argument(
+        "--time",
+        choices=("none", "1.5x", "2x", "off"),
+        required=True,
+        help="1.5x or 2x as long on timed decisions, off for no time limits, none to clear what was granted",
+    )
+    add_db_argument(accommodate)
+    accommodations = sub.add_parser(
+        "accommodations", help="list the trainees granted a time accommodation: who has what, since when"
+    )
+    add_db_argument(accommodations)
     delete = sub.add_parser("delete", help="delete every run of one trainee (and, if you say so, their exports)")
     delete.add_argument("--trainee", metavar="NAME", required=True, help="the trainee's name, exactly as entered")
     delete.add_argument(
@@ -72,6 +107,14 @@ def run(args: argparse.Namespace) -> int:
             with store:
                 _where(store)
             return 0
+        if args.action == "accommodations":
+            return _accommodations(args)
+        if args.action == "accommodate":
+            if not args.trainee.split():
+                print(f"{prog}: --trainee needs a name", file=sys.stderr)
+                return 2
+            with Store.open(args.db) as store:
+                return _accommodate(store, args, prog)
         with Store.open(args.db, create=False) as store:
             return _delete(store, args, prog)
     except RecordsError as exc:
@@ -95,8 +138,78 @@ def _where(store) -> None:
         )
 
 
+TIME_WORDS = {
+    "1.5x": "one and a half times as long",
+    "2x": "twice as long",
+    "off": "no time limits",
+}
+"""What each time accommodation means, in `accommodate` and `accommodations`."""
+
+
+def _since(stamp: str) -> str:
+    return f"{stamp[:16].replace('T', ' ')} UTC"
+
+
+def _accommodate(store, args: argparse.Namespace, prog: str) -> int:
+    from simulator.play.text import visible
+    from simulator.records.accommodations import CLEAR, grant, tidy
+    from simulator.records.queries import trainees_named
+
+    name = tidy(args.trainee)
+    store.conn.execute("PRAGMA secure_delete = ON")  # a grant replaced or cleared leaves nothing behind
+    before = grant(store, name, args.time)
+    was = f" (was {before.time}, since {_since(before.granted_at)})" if before is not None else ""
+    if args.time == CLEAR:
+        if before is None:
+            print(visible(f"Trainee '{name}' had no time accommodation in {store.path}; nothing changed."))
+        else:
+            print(
+                visible(
+                    f"Cleared the time accommodation of trainee '{before.trainee}'{was}: their later runs have the "
+                    "time `groupsim play --time-accommodation` allows."
+                )
+            )
+        return 0
+    print(
+        visible(
+            f"Trainee '{name}' now has {args.time} ({TIME_WORDS[args.time]}) on timed decisions in every later run, "
+            f"practice and assessment{was}. Kept in {store.path}."
+        )
+    )
+    if not trainees_named(store, name):
+        print(
+            visible(
+                f"No runs of a trainee named '{name}' are recorded yet: it applies when they play under this name "
+                "(in any case and spacing). Check the spelling if they have played already."
+            )
+        )
+    return 0
+
+
+def _accommodations(args: argparse.Namespace) -> int:
+    from simulator.play.text import visible
+    from simulator.records.accommodations import granted
+    from simulator.records.store import NoRecordsYet, Store
+
+    try:
+        store = Store.open(args.db, read_only=True)
+    except NoRecordsYet as exc:
+        print(visible(f"No time accommodations are granted ({exc})."))
+        return 0
+    with store:
+        grants = granted(store)
+        if not grants:
+            print(visible(f"No time accommodations are granted in {store.path}."))
+            return 0
+        print(visible(f"Time accommodations in {store.path} ({len(grants)}):"))
+        for g in grants:
+            print(visible(f"  {g.trainee}: {g.time} ({TIME_WORDS.get(g.time, g.time)}), since {_since(g.granted_at)}"))
+    return 0
+
+
 def _delete(store, args: argparse.Namespace, prog: str) -> int:
     from simulator.play.text import visible
+    from simulator.records.accommodations import accommodation_for, put
     from simulator.records.queries import check_known, exported_files
 
     name = args.trainee.strip()
@@ -118,6 +231,11 @@ def _delete(store, args: argparse.Namespace, prog: str) -> int:
         print(visible(f"Their debrief was exported to {len(exports)} file(s) outside the records:"))
         for f in exports:
             print(visible(f"  {f.path}{_where_file(f)}"))
+    granted = accommodation_for(store, name)
+    if granted != "none":
+        print(
+            visible(f"Their time accommodation ({granted}) is kept in the records too, and is deleted with the runs.")
+        )
     if counts["old"]:
         print(
             "Runs recorded before groupsim noted its exports do not say where theirs went: look in the "
@@ -146,7 +264,9 @@ def _delete(store, args: argparse.Namespace, prog: str) -> int:
         conn.execute(f"DELETE FROM steps WHERE run_id IN ({ids})", (name,))
         conn.execute(f"DELETE FROM events WHERE run_id IN ({ids})", (name,))
         conn.execute(f"DELETE FROM reflections WHERE run_id IN ({ids})", (name,))
-        return int(conn.execute("DELETE FROM runs WHERE trainee = ?", (name,)).rowcount)
+        n = int(conn.execute("DELETE FROM runs WHERE trainee = ?", (name,)).rowcount)
+        put(conn, name, "none")  # their time accommodation, if the records grant them one
+        return n
 
     # secure_delete overwrites the freed pages (in the -wal first); `_clear` then gets them into the file.
     store.conn.execute("PRAGMA secure_delete = ON")

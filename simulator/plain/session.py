@@ -23,7 +23,7 @@ from simulator.engine.session import Step
 from simulator.engine.transcript import Entry, state_entries, step_entries
 from simulator.play.debrief import REFLECTION_PROMPTS, debrief_items, question_key, turning_points
 from simulator.play.run import ObserverFactory, Run, Stopwatch
-from simulator.play.settings import Accommodation, Settings
+from simulator.play.settings import GRANTED_WORDS, Accommodation, GrantLookup, Settings, more_generous, no_grant
 from simulator.play.text import visible
 
 Ask = Callable[[str], "str | None"]
@@ -65,6 +65,8 @@ class Plain:
     finished: set[str] = field(default_factory=set)
     resume: Run | None = None
     clock: Callable[[], float] = time.monotonic
+    granted: GrantLookup = no_grant
+    """The time accommodation the records grant a trainee by name (`groupsim records accommodate`)."""
     _stopped: bool = False
 
     # -- the sitting -------------------------------------------------------------
@@ -154,6 +156,10 @@ class Plain:
         if not self.yes("Begin this scenario?", default=True):
             return None
         trainee = self.line("Your name (optional; press Enter to skip): ")
+        # What the supervisor granted this trainee by name: at least that much time, either mode.
+        granted: Accommodation = more_generous("none", self.granted(trainee)) if trainee else "none"
+        if granted != "none":
+            self.say(GRANTED_WORDS[granted])
         mode = self.line("Practice or assessment? Type p or a (Enter: practice): ").lower()
         if mode.startswith("a"):
             say_first = self.say_first_required or sc.say_first
@@ -162,16 +168,19 @@ class Plain:
             )
             if say_first:
                 self.say("This assessment asks for your own words first at every decision.")
-            if self.accommodation != "none":
-                self.say(f"Time for timed decisions: {TIME_WORDS[self.accommodation]} (set for you).")
-            return Settings("assessment", trainee, say_first=say_first, accommodation=self.accommodation)
-        timed = self.yes("Use time limits?")
+            allowed = more_generous(self.accommodation, granted)
+            if allowed not in ("none", granted):  # the grant was said already
+                self.say(f"Time for timed decisions: {TIME_WORDS[allowed]} (set for you).")
+            return Settings("assessment", trainee, say_first=say_first, accommodation=allowed)
+        timed = granted != "off" and self.yes("Use time limits?")
         accommodation: Accommodation = "none"
-        if timed:
+        if timed and granted != "2x":
             more = self.line("Time: Enter for as written, 1 for one and a half times as long, 2 for twice as long: ")
             accommodation = "1.5x" if more == "1" else "2x" if more == "2" else "none"
         say_first = self.yes("Say it first (write your own answer before you see the options)?")
-        return Settings("practice", trainee, timed=timed, say_first=say_first, accommodation=accommodation)
+        return Settings(
+            "practice", trainee, timed=timed, say_first=say_first, accommodation=more_generous(accommodation, granted)
+        )
 
     # -- the session -----------------------------------------------------------------
     def tell(self, entries: list[Entry], sc: Scenario) -> None:

@@ -5,6 +5,7 @@ Every front end and the records ask a `Settings`; none writes a mode rule of its
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,6 +17,40 @@ ACCOMMODATIONS: tuple[Accommodation, ...] = ("none", "1.5x", "2x", "off")
 """Time accommodations (WCAG 2.2.1, Timing Adjustable): a timed decision's limit as
 written, one and a half or two times as long, or no limit at all."""
 _SCALE = {"none": 1.0, "1.5x": 1.5, "2x": 2.0}
+
+GrantLookup = Callable[[str], str]
+"""The time accommodation a trainee's supervisor has granted them by name (`groupsim records
+accommodate`): what a front end asks when a named trainee's run starts. The records provide
+it (`Recorder.accommodation_for`); a front end only calls it."""
+
+
+def no_grant(trainee: str) -> str:
+    """The `GrantLookup` where there are no records to ask: nobody has been granted anything."""
+    return "none"
+
+
+def more_generous(a: str, b: str) -> Accommodation:
+    """The more generous of two time accommodations: none < 1.5x < 2x < off.
+
+    The one rule for combining what a command allows (`--time-accommodation`) with what
+    the records grant a trainee, or a trainee's own choice in practice with that grant.
+
+    Raises:
+        ValueError: either is not a time accommodation.
+    """
+    for value in (a, b):
+        if value not in ACCOMMODATIONS:
+            raise ValueError(f"a time accommodation is one of {', '.join(ACCOMMODATIONS)}, not {value!r}")
+    return ACCOMMODATIONS[max(ACCOMMODATIONS.index(a), ACCOMMODATIONS.index(b))]
+
+
+GRANTED_WORDS: dict[Accommodation, str] = {
+    "none": "",
+    "1.5x": "Your supervisor has given you one and a half times the time on timed decisions.",
+    "2x": "Your supervisor has given you twice the time on timed decisions.",
+    "off": "Your supervisor has turned time limits off for you.",
+}
+"""What a front end tells a trainee whose supervisor granted them a time accommodation."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -267,6 +267,8 @@ class RunSummary:
     """SHA-256 of the scenario file the run started on."""
     mode: str
     time_limits: bool
+    accommodation: str
+    """The time accommodation in force: none, 1.5x, 2x or off."""
     seed: int
     status: Status
     started_at: str
@@ -303,6 +305,7 @@ class RunSummary:
             "digest": self.scenario_digest,
             "mode": self.mode,
             "time_limits": self.time_limits,
+            "time_accommodation": self.accommodation,
             "seed": self.seed,
             "status": self.status,
             "started": self.started_at,
@@ -343,8 +346,8 @@ def list_runs(
     """
     where, params = _where(store, run_filter, status=status, mode=mode, run_id=run_id)
     runs = store.read(
-        "SELECT r.id, r.trainee, r.scenario_id, r.scenario_title, r.scenario_digest, r.mode, r.time_limits, r.seed,"
-        " r.status, r.started_at, r.finished_at, r.outcome, r.ending, r.ending_title, r.final_meters, r.final_trust,"
+        "SELECT r.id, r.trainee, r.scenario_id, r.scenario_title, r.scenario_digest, r.mode, r.time_limits, r.accommodation,"
+        " r.seed, r.status, r.started_at, r.finished_at, r.outcome, r.ending, r.ending_title, r.final_meters, r.final_trust,"
         " r.session_json, (SELECT COUNT(*) FROM events e WHERE e.run_id = r.id AND e.kind = 'rewound') AS rewinds"
         f" FROM runs r{where} ORDER BY r.started_at, r.id",
         tuple(params),
@@ -371,6 +374,7 @@ def list_runs(
                 scenario_digest=r["scenario_digest"],
                 mode=r["mode"],
                 time_limits=bool(r["time_limits"]),
+                accommodation=str(r["accommodation"]),
                 seed=int(r["seed"]),
                 status=r["status"],
                 started_at=r["started_at"],

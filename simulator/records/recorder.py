@@ -443,6 +443,13 @@ class Recorder:
             raise RecordsError(f"there is no run {run_id} in the records")
         return RunInfo.from_row(rows[0])
 
+    def accommodation_for(self, trainee: str) -> str:
+        """The time accommodation the records grant `trainee` (1.5x, 2x, off, or none): a front
+        end's `simulator.play.settings.GrantLookup`. Matched as the report's --trainee matches names."""
+        from simulator.records.accommodations import accommodation_for
+
+        return accommodation_for(self.store, trainee)
+
     def is_mine(self, info: RunInfo) -> bool:
         """Whether `info` was started from this recorder's computer and account (see the module's docstring)."""
         if info.host is None and info.account is None:

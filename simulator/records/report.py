@@ -41,6 +41,7 @@ RUN_COLUMNS = (
     "digest",
     "mode",
     "time_limits",
+    "time_accommodation",
     "seed",
     "status",
     "started",

@@ -51,7 +51,10 @@ class Interrupted:
         else:
             at = f" ({self.decision_title})" if self.decision_title else ""
             where = f"at decision {n + 1}{at}, {n} made"
-        return visible(f"'{title}'{who}, {where}, {i.mode}, last played {local_time(i.updated_at)}")
+        source = ""
+        if i.scenario_source and not _in_library(i.scenario_source):
+            source = f" (from {_shown_path(i.scenario_source)})"
+        return visible(f"'{title}'{source}{who}, {where}, {i.mode}, last played {local_time(i.updated_at)}")
 
     @property
     def decision_title(self) -> str:
@@ -60,6 +63,24 @@ class Interrupted:
             return ""
         st = self.scenario.states.get(self.state)
         return " ".join(st.title.split()) if st is not None and st.title else ""
+
+
+def _in_library(source: str) -> bool:
+    """Whether a run's scenario file is one of the shipped library's."""
+    from simulator.authoring.library import library_dir
+
+    try:
+        return Path(source).resolve().parent == library_dir().resolve()
+    except OSError:
+        return False
+
+
+def _shown_path(source: str) -> str:
+    """A file's path as short as it can be said: from the current folder when it is below it."""
+    try:
+        return str(Path(source).resolve().relative_to(Path.cwd().resolve()))
+    except (OSError, ValueError):
+        return source
 
 
 def local_time(stamp: str) -> str:
@@ -100,12 +121,32 @@ def locate(info: RunInfo, search: list[Path] | None = None) -> tuple[Scenario | 
     )
 
 
+def _same_file(info: RunInfo, file: Path, digest: str) -> bool:
+    """Whether `info` was played from `file` (or from a copy with the same bytes)."""
+    if info.scenario_digest == digest:
+        return True
+    if not info.scenario_source:
+        return False
+    try:
+        return Path(info.scenario_source).resolve() == file.resolve()
+    except OSError:
+        return False
+
+
 def interrupted(
-    recorder: Recorder, scenario_id: str | None = None, search: list[Path] | None = None
+    recorder: Recorder,
+    scenario_id: str | None = None,
+    search: list[Path] | None = None,
+    *,
+    file: Scenario | None = None,
 ) -> list[Interrupted]:
-    """The unfinished runs this computer's account left in the records (of one scenario, if given), most recent first."""
+    """The unfinished runs this computer's account left in the records, most recent first:
+    of one scenario id, if given; of one file, if `file` (a scenario loaded from it) is given:
+    then another draft with the same id, elsewhere, does not offer its runs."""
     out = []
     for info in recorder.unfinished_runs(scenario_id=scenario_id):
+        if file is not None and file.source and not _same_file(info, Path(file.source), file.digest):
+            continue
         scenario, problem = locate(info, search)
         state = str(recorder.saved_state(info.id).get("state", ""))
         out.append(Interrupted(info, scenario, problem, state))

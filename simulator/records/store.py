@@ -385,7 +385,24 @@ def _v4(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE runs ADD COLUMN clock_turn INTEGER")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
+def _v5(conn: sqlite3.Connection) -> None:
+    # Time accommodations a supervisor grants a trainee once (`groupsim records accommodate`),
+    # applied to every later run of theirs: one row per trainee, the name as the supervisor
+    # wrote it. Names are matched as the report's --trainee matches them (whole, in any case
+    # and spacing), in Python: see `records/accommodations.py`. No grant: no row.
+    _script(
+        conn,
+        """
+        CREATE TABLE accommodations (
+            trainee    TEXT PRIMARY KEY,
+            time       TEXT NOT NULL CHECK (time IN ('1.5x', '2x', 'off')),
+            granted_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
 """Version -> the function that brings a database from the version before up to it."""
 
 

@@ -21,7 +21,7 @@ from simulator.authoring.diagnostics import Diagnostic
 from simulator.authoring.library import Found
 from simulator.engine.model import Scenario
 from simulator.play.run import ObserverFactory, Run
-from simulator.play.settings import Accommodation, Settings
+from simulator.play.settings import Accommodation, GrantLookup, Settings, no_grant
 from simulator.tui.clock import Clock
 from simulator.tui.screens.base import RunScreen
 
@@ -57,6 +57,14 @@ HIGH_CONTRAST = Theme(
         "scrollbar-hover": "#FFFFFF",
         "scrollbar-active": "#FFFF00",
         "scrollbar-background": "#333333",
+        # Coloured text sits on a tint of its own colour (a rating's label, say): lighter
+        # text keeps those pairs above 7:1 too.
+        "text-error": "#FFC4C4",
+        "text-warning": "#FFDD99",
+        "text-success": "#BBFFBB",
+        "text-primary": "#FFFF99",
+        "text-secondary": "#BBFFFF",
+        "text-accent": "#FFFF99",
     },
 )
 """A theme for low vision: offered in the palette's Theme list, or from the start with --high-contrast."""
@@ -72,7 +80,11 @@ class GroupSimApp(App[None]):
     CSS_PATH = "app.tcss"
     # F1 is named in the footer because it works everywhere, also while typing in a box
     # (where '?' is a question mark); '?' works wherever nothing is being typed.
-    BINDINGS = [Binding("f1,question_mark", "help", "Help", key_display="F1")]
+    BINDINGS = [
+        Binding("f1,question_mark", "help", "Help", key_display="F1"),
+        # Only while watching a file (an author at work): see check_action.
+        Binding("t", "save_test", "Save as test"),
+    ]
 
     def __init__(
         self,
@@ -92,6 +104,7 @@ class GroupSimApp(App[None]):
         finished: set[str] | None = None,
         high_contrast: bool = False,
         calm: bool = False,
+        granted: GrantLookup = no_grant,
     ) -> None:
         super().__init__()
         self.register_theme(HIGH_CONTRAST)
@@ -121,6 +134,8 @@ class GroupSimApp(App[None]):
         self._settings = Settings(author_view=author_view or watch is not None, accommodation=accommodation)
         self.accommodation_required = accommodation
         """The time accommodation a supervisor set for every run (`--time-accommodation`)."""
+        self.granted = granted
+        """The time accommodation the records grant a trainee by name (`groupsim records accommodate`)."""
         self.watched_file = watch
         """The scenario file reloaded when it is saved (`groupsim play FILE --watch`), or None."""
         if watch is not None:
@@ -202,6 +217,7 @@ class GroupSimApp(App[None]):
                 self._settings,
                 say_first_required=self.say_first_required,
                 accommodation=self.accommodation_required,
+                granted=self.granted,
             ),
             callback=begin,
         )
@@ -286,6 +302,44 @@ class GroupSimApp(App[None]):
             ConfirmScreen(f"Quit groupsim in the middle of this run? {kept}", yes="Quit"),
             callback=lambda yes: self.exit() if yes else None,
         )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "save_test":
+            run = self.current
+            return self.watched_file is not None and run is not None and bool(run.session.history)
+        return True
+
+    def action_save_test(self) -> None:
+        """Keep the path played so far as a test in the watched file (asks for its name)."""
+        from simulator.tui.screens.save_test import SaveTestScreen
+
+        run = self.current
+        path = self.watched_file
+        if path is None or run is None or not run.session.history or isinstance(self.screen, SaveTestScreen):
+            return
+        session = run.session
+        ended = session.state.id if session.ending is not None else None
+        picks: list[int | str] = ["timeout" if step.choice is None else step.choice for step in session.history]
+
+        def save(name: str | None) -> None:
+            from simulator.authoring.save_test import SaveTestError, save_test
+
+            if not name:
+                return
+            try:
+                saved = save_test(path, name, picks, session.seed, session)
+            except SaveTestError as exc:
+                self.notify(str(exc), title="The test was not saved", severity="error", timeout=12, markup=False)
+                return
+            self.notify(
+                f"Saved '{saved.name}' to {saved.path.name}, line {saved.line}; 'groupsim test {saved.path}' runs it.",
+                title="Test saved",
+                timeout=8,
+                markup=False,
+            )
+            self.check_reload()  # the file just written is the version played from now on
+
+        self.push_screen(SaveTestScreen(path.name, len(session.history), ended), callback=save)
 
     def action_help(self) -> None:
         from simulator.tui.screens.help import HelpScreen
@@ -476,6 +530,7 @@ def make_app(
     finished: set[str] | None = None,
     high_contrast: bool = False,
     calm: bool = False,
+    granted: GrantLookup = no_grant,
 ) -> GroupSimApp:
     """The app `groupsim play` runs.
 
@@ -501,6 +556,8 @@ def make_app(
         finished: ids of the scenarios this trainee has finished, marked in the library.
         high_contrast: start in the high-contrast theme (also in the palette's Theme list).
         calm: no animation and no notifications that vanish on their own.
+        granted: the time accommodation the records grant a trainee, by name; a run gets the
+            more generous of it and `accommodation` (`Recorder.accommodation_for`).
     """
     return GroupSimApp(
         found,
@@ -518,4 +575,5 @@ def make_app(
         finished=finished,
         high_contrast=high_contrast,
         calm=calm,
+        granted=granted,
     )

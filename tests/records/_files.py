@@ -94,6 +94,9 @@ ADDED_AFTER_V2 = [
     ("runs", "clock_turn"),
 ]
 
+TABLES_AFTER_V2 = ["accommodations"]
+"""The tables each schema version after 2 added, newest last."""
+
 
 def as_version_2(db) -> None:  # type: ignore[no-untyped-def]
     """Make `db` as groupsim's schema version 2 left it (no origin, no say-it-first, no clock)."""
@@ -102,5 +105,7 @@ def as_version_2(db) -> None:  # type: ignore[no-untyped-def]
     conn = sqlite3.connect(db, isolation_level=None)
     for table, column in ADDED_AFTER_V2:
         conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    for table in TABLES_AFTER_V2:
+        conn.execute(f"DROP TABLE {table}")
     conn.execute("DELETE FROM schema_version WHERE version > 2")
     conn.close()

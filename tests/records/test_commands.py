@@ -94,6 +94,7 @@ def test_report_json_keeps_its_fields_and_their_order(capsys, db):
         "digest",
         "mode",
         "time_limits",
+        "time_accommodation",
         "seed",
         "status",
         "started",

@@ -83,7 +83,7 @@ def test_sigkill_a_real_groupsim_play_then_resume_it(tmp_path):
     second = Terminal(str(TINY), "--db", str(db))  # no --seed: the run's own seed comes back with it
     try:
         second.wait_for("Resume one?")
-        assert "'A Tiny Test Group' by Ann, at decision 2, 1 made, practice" in second.text
+        assert "tiny.yaml) by Ann, at decision 2, 1 made, practice" in second.text
         second.type("1\r")
         second.wait_for("Lecture them.")  # the session screen, offering the second decision's choices
         second.type(key_for(second, "Wait."))  # authored choice 3 at the middle state

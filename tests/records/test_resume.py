@@ -38,7 +38,7 @@ def test_found_where_it_was_played(tmp_path, copy):
     rec, run_id, session = interrupt(tmp_path, copy)
     (item,) = rs.interrupted(rec)
     assert item.info.id == run_id and item.scenario is not None and not item.changed and item.problem is None
-    assert "'A Tiny Test Group' by Ann, at decision 2, 1 made, practice" in item.describe()
+    assert f"'A Tiny Test Group' (from {copy}) by Ann, at decision 2, 1 made, practice" in item.describe()
     resumed, run = rs.resume(rec, item)
     assert resumed.to_json() == session.to_json()
     run.on_step(resumed, resumed.choose(1), 10)  # goes on writing the same run
@@ -125,7 +125,11 @@ def test_offer_resume_new_abandon(tmp_path, copy):
     items = rs.interrupted(rec)
     ask, say, said = scripted("")
     assert rs.offer(items, ask, say).action == "new"
-    assert "You have an unfinished run:" in said[0] and "1. 'A Tiny Test Group' by Ann" in said[1]
+    assert (
+        "You have an unfinished run:" in said[0]
+        and "1. 'A Tiny Test Group' (from " in said[1]
+        and "tiny.yaml) by Ann" in said[1]
+    )
     ask, say, said = scripted("what", "1")
     d = rs.offer(items, ask, say)
     assert (d.action, d.item.info.id, d.accept_changed) == ("resume", run_id, False)
@@ -157,3 +161,19 @@ def test_a_run_left_at_its_ending_says_the_debrief_is_waiting(tmp_path, copy):
     assert "ended 'A good start', debrief not yet seen" in item.describe()
     resumed, _ = rs.resume(rec, item)
     assert resumed.finished and resumed.to_json() == session.to_json()
+
+
+def test_playing_one_draft_offers_its_own_runs_not_another_drafts_with_the_same_id(tmp_path, copy):
+    rec, run_id, _ = interrupt(tmp_path, copy)
+    other = tmp_path / "other" / "tiny.yaml"
+    other.parent.mkdir()
+    other.write_text(copy.read_text(encoding="utf-8") + "\n# another draft\n", encoding="utf-8")
+    assert load(other).id == load(copy).id
+    assert rs.interrupted(rec, "tiny", file=load(other)) == []
+    (item,) = rs.interrupted(rec, "tiny", file=load(copy))
+    assert item.info.id == run_id and str(copy) in item.describe()
+    # A copy with the same bytes elsewhere is the same scenario: its run is offered.
+    same = tmp_path / "same" / "tiny.yaml"
+    same.parent.mkdir()
+    shutil.copy(copy, same)
+    assert [i.info.id for i in rs.interrupted(rec, "tiny", file=load(same))] == [run_id]

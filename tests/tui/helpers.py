@@ -13,7 +13,7 @@ INVALID = ROOT / "tests" / "fixtures" / "invalid"
 
 # The all-recommended path through confidentiality-breach, in authored choice numbers
 # (the scenario's own first test), and where it ends.
-BREACH_BEST = (2, 3, 2, 2, 2, 2)
+BREACH_BEST = (2, 3, 2, 2, 2, 2, 2, 3, 2, 2, 2)
 
 
 def make(target: Path | str, tmp_path: Path | None = None, **kw):

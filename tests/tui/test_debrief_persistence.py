@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+from datetime import datetime
 from pathlib import Path
 
 from simulator.play.run import Observer
@@ -172,8 +173,10 @@ async def test_export_in_a_browser_sends_both_files_and_writes_nothing_on_the_se
     from simulator.play.settings import Settings
 
     said = {"reaction": "It went better than I feared"}
-    assert markdown == to_markdown(session, Settings("practice", "Ada"), reflections=said)
-    assert data == json.loads(json.dumps(to_json(session, Settings("practice", "Ada"), reflections=said)))
+    # Written at the moment the export says it was (the clock ran on since).
+    when = datetime.fromisoformat(data["exported_at"])
+    assert markdown == to_markdown(session, Settings("practice", "Ada"), reflections=said, now=when)
+    assert data == json.loads(json.dumps(to_json(session, Settings("practice", "Ada"), reflections=said, now=when)))
     assert data["trainee"] == "Ada" and data["ending"]["state"] == "agreement-remade"
     assert data["reflections"] == {"reaction": "It went better than I feared"}
     assert all(s.get("open_method", "download") == "download" for s in sent)

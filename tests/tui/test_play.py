@@ -85,8 +85,8 @@ async def test_practice_by_keys_reaches_the_strong_ending(tmp_path):
             await pilot.press("enter")
 
         assert session.finished and session.state.id == "agreement-remade"
-        assert session.meters() == {"trust": 81, "cohesion": 81}
-        assert session.members()["maria"] == 87 and session.members()["jordan"] == 69
+        assert session.meters() == {"trust": 90, "cohesion": 88, "follow_through": 75}
+        assert session.members()["maria"] == 95 and session.members()["jordan"] == 67
         assert "The group re-made its agreement" in h.screen_text(app)
         await pilot.press("enter")  # the focused "Open the debrief" button
         assert isinstance(app.screen, DebriefScreen)
@@ -100,10 +100,10 @@ async def test_practice_by_keys_reaches_the_strong_ending(tmp_path):
             assert " ".join(q.split()) in text
         for o in session.scenario.objectives:
             assert " ".join(o.split()) in text
-        assert text.count("You chose:") == 6
-        assert "Changes: Trust −4, Cohesion −3, Maria +8" in text
+        assert text.count("You chose:") == len(h.BREACH_BEST)
+        assert "Changes: Trust −3, Cohesion −3, Maria +8" in text
         chart = str(app.screen.query_one("#chart-meters").visual)
-        assert "100 ┤" in chart and "0 ┤" in chart and "decision (S = start)" in chart and "● Trust 81" in chart
+        assert "100 ┤" in chart and "0 ┤" in chart and "decision (S = start)" in chart and "● Trust 90" in chart
 
         # Write a reaction, then export.
         await pilot.press(*"ok [b]")
@@ -116,7 +116,7 @@ async def test_practice_by_keys_reaches_the_strong_ending(tmp_path):
         assert data["ending"]["state"] == "agreement-remade"
         assert data["mode"] == "practice" and data["trainee"] == "Sam Ø"
         assert data["reflections"] == {"reaction": "ok [b]"}
-        assert [d["rating"] for d in data["decisions"]] == ["recommended"] * 6
+        assert [d["rating"] for d in data["decisions"]] == ["recommended"] * len(h.BREACH_BEST)
         assert made[0].reflections == {"reaction": "ok [b]"}
         assert str(md) in str(app.screen.query_one("#export-result").visual)
 
@@ -138,7 +138,7 @@ async def test_assessment_by_keys_holds_feedback_and_forbids_rewind(tmp_path):
         assert countdown.display and countdown.remaining == 60 and "1:00 left" in str(countdown.visual)
         assert app.screen.check_action("rewind", ()) is False
 
-        path = (4, 3, 3, 2, 2, 2, 2)  # "Moving on, then catching it": ends mixed, at maria-guarded
+        path = (4, 3, 3, 2, 2, 2, 2, 2, 3, 2, 2, 2)  # "Moving on, then catching it": ends mixed, at maria-guarded
         for turn, authored in enumerate(path, 1):
             await pilot.press(h.shown_key(app, authored))
             assert session.turn == turn

@@ -14,7 +14,9 @@ _spec.loader.exec_module(h)  # type: ignore[union-attr]
 
 # Trainee-style words for confidentiality-breach's first decision, meaning its
 # recommended choice (authored 2) without copying it.
-OWN_WORDS = "I'd say this matters to all of us and put tonight's plan aside so we can talk about it as a group"
+OWN_WORDS = (
+    "This goes to the agreement we all made in our first session, so let's set tonight's plan aside and deal with it"
+)
 
 
 async def _say(app, pilot, words: str) -> None:

@@ -46,6 +46,32 @@ async def test_assessment_uses_the_accommodation_the_supervisor_set_and_says_so(
 
 
 @h.asynctest
+async def test_a_trainee_granted_more_time_in_the_records_is_told_and_gets_it(tmp_path):
+    from textual.widgets import Input
+
+    from simulator.tui.widgets.countdown import Countdown
+
+    asked: list[str] = []
+
+    def granted(name: str) -> str:  # what `Recorder.accommodation_for` answers
+        asked.append(name)
+        return "2x" if name.casefold() == "ann" else "none"
+
+    for name, shown, accommodation in (("Ann", 60, "2x"), ("Bo", 45, "1.5x")):
+        app = h.make(h.TINY, tmp_path, accommodation="1.5x", granted=granted)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.click("#assessment")
+            app.screen.query_one("#trainee", Input).value = name
+            await pilot.pause()
+            told = "Your supervisor has given you twice the time on timed decisions."
+            assert (told in h.screen_text(app)) == (name == "Ann")
+            await pilot.click("#begin")
+            assert app.screen.query_one("#countdown", Countdown).remaining == shown  # 30 s as written
+            assert app.current.settings.accommodation == accommodation
+    assert "" not in asked  # no name, no question
+
+
+@h.asynctest
 async def test_say_first_adds_time_to_type(tmp_path):
     from simulator.tui.widgets.countdown import Countdown
 

@@ -297,3 +297,56 @@ def test_replay_is_pure_and_says_why_it_stops():
     edited, why = replay(old, load_text(text.replace("a second time.", "once more."), "tiny.yaml")[0])
     assert why is None and edited.history[0].text == "Ask Bo directly, once more."
     assert FileWatch(Path("/nonexistent/file.yaml")).changed() is False
+
+
+@h.asynctest
+async def test_t_saves_the_path_played_so_far_as_a_test_in_the_watched_file(tmp_path):
+    from simulator.authoring.library import load_file
+    from simulator.authoring.scenario_tests import run_all
+    from simulator.tui.screens.save_test import SaveTestScreen
+
+    path = _copy(tmp_path)
+    before = path.read_text(encoding="utf-8")
+    app, notes = _watched(path, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        assert app.check_action("save_test", ()) is False  # nothing played yet: not offered
+        await h.choose(app, pilot, 1)
+        await h.choose(app, pilot, 1)
+        assert app.current.session.ending is not None
+        assert app.check_action("save_test", ()) is True
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveTestScreen)
+        shown = " ".join(h.visible(app).split())
+        assert "2 decisions made so far and reached" in shown and "good-end" in shown, shown
+        await pilot.press(*"model path")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, SaveTestScreen)
+        assert any("Saved 'model path' to tiny.yaml" in m for m, _ in notes), notes
+        # The same name again is refused, in words, and the file is left as it was.
+        saved = path.read_text(encoding="utf-8")
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press(*"model path")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any("already has a test named 'model path'" in m for m, _ in notes)
+        assert path.read_text(encoding="utf-8") == saved
+    assert saved.startswith(before.rstrip("\n")) and "name: model path" in saved
+    found = load_file(path)
+    (result,) = [r for r in run_all(found.scenario) if r.test.name == "model path"]
+    assert result.passed
+
+
+@h.asynctest
+async def test_t_is_not_offered_when_not_watching_a_file(tmp_path):
+    app = h.make(h.TINY, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await h.choose(app, pilot, 1)
+        assert app.check_action("save_test", ()) is False
+        await pilot.press("t")
+        await pilot.pause()
+        assert "Save as test" not in h.visible(app)

@@ -11,7 +11,15 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, RadioSet, Select, Static
 
 from simulator.engine.model import Scenario
-from simulator.play.settings import ACCOMMODATIONS, Accommodation, Settings
+from simulator.play.settings import (
+    ACCOMMODATIONS,
+    GRANTED_WORDS,
+    Accommodation,
+    GrantLookup,
+    Settings,
+    more_generous,
+    no_grant,
+)
 from simulator.tui.widgets.toggles import Check, Radio
 
 HEADING = "bold $text-accent"
@@ -55,6 +63,7 @@ class BriefingScreen(Screen[Settings | None]):
         *,
         say_first_required: bool = False,
         accommodation: Accommodation = "none",
+        granted: GrantLookup = no_grant,
     ) -> None:
         super().__init__()
         self.scenario = scenario
@@ -63,6 +72,9 @@ class BriefingScreen(Screen[Settings | None]):
         """Assessment asks the trainee's own words first (the scenario's `say_first`, or `--say-first`)."""
         self.accommodation = accommodation
         """The time accommodation the supervisor set: assessment uses it; practice starts from it."""
+        self._granted_to = granted
+        self._grants: dict[str, Accommodation] = {}
+        self._given_shown = ""
 
     def compose(self) -> ComposeResult:
         sc = self.scenario
@@ -127,8 +139,9 @@ class BriefingScreen(Screen[Settings | None]):
                 # Only with time limits on is there a limit to lengthen.
                 more_time.display = practice and self._settings.timed
                 yield more_time
-                given = Static(Content(self._given_time()), id="given-time")
-                given.display = not practice and bool(self._given_time())
+                given_text = self._given_shown = self._given_time(practice, self._settings.trainee)
+                given = Static(Content(given_text), id="given-time")
+                given.display = bool(given_text)
                 yield given
                 say = Check("Say it first", value=self._settings.say_first, id="say-first-box")
                 say.display = practice
@@ -142,11 +155,23 @@ class BriefingScreen(Screen[Settings | None]):
             yield Button("Back", id="back")
         yield Footer()
 
-    def _given_time(self) -> str:
-        """In assessment: the time accommodation the supervisor allows, in words."""
-        if self.accommodation == "none":
+    def granted(self, trainee: str) -> Accommodation:
+        """The time accommodation the records grant the trainee named `trainee` (asked once per name)."""
+        name = trainee.strip()
+        if name not in self._grants:
+            self._grants[name] = more_generous("none", self._granted_to(name)) if name else "none"
+        return self._grants[name]
+
+    def _given_time(self, practice: bool, trainee: str) -> str:
+        """The time accommodation set for the trainee, in words: their supervisor's grant, or
+        (in assessment) what `--time-accommodation` allows if that is more."""
+        granted = self.granted(trainee)
+        allowed = more_generous(self.accommodation, granted)
+        if granted != "none" and (practice or allowed == granted):
+            return GRANTED_WORDS[granted]
+        if practice or allowed == "none":
             return ""
-        return f"Time: {dict(TIME_CHOICES)[self.accommodation].lower()} (set for you)."
+        return f"Time: {dict(TIME_CHOICES)[allowed].lower()} (set for you)."
 
     def _say_first_help(self, practice: bool) -> str:
         if not practice and self.say_first_required:
@@ -163,27 +188,46 @@ class BriefingScreen(Screen[Settings | None]):
         self.query_one("#timed", Check).display = practice
         self.query_one("#say-first-box", Check).display = practice
         self.query_one("#more-time").display = practice and self.query_one("#timed", Check).value
-        self.query_one("#given-time").display = not practice and bool(self._given_time())
+        self._describe_time(practice)
         help_text = self._say_first_help(practice)
         self.query_one("#say-first-help", Static).update(Content(help_text))
         self.query_one("#say-first-help").display = bool(help_text)
+
+    def _describe_time(self, practice: bool) -> None:
+        given = self._given_time(practice, self._trainee_name())
+        shown = self.query_one("#given-time", Static)
+        if given != self._given_shown:  # not redrawn at every key typed in the name
+            self._given_shown = given
+            shown.update(Content(given))
+        shown.display = bool(given)
 
     @on(RadioSet.Changed, "#mode")
     @on(Check.Changed, "#timed")
     def _mode_changed(self) -> None:
         self._describe_mode()
 
+    @on(Input.Changed, "#trainee")
+    def _name_changed(self) -> None:
+        """A name the records grant a time accommodation is told so as it is typed."""
+        self._describe_time(self.mode == "practice")
+
     def settings(self) -> Settings:
         assessment = self.mode == "assessment"
         return Settings(
             mode="assessment" if assessment else "practice",
-            trainee=self.query_one("#trainee", Input).value.strip(),
+            trainee=self._trainee_name(),
             timed=self.query_one("#timed", Check).value,
             say_first=self.say_first_required if assessment else self.query_one("#say-first-box", Check).value,
             author_view=self._settings.author_view,
             # In assessment only what the supervisor allows; in practice the trainee's own choice.
-            accommodation=self.accommodation if assessment else self._chosen_time(),
+            # Either way, at least what their supervisor granted them by name.
+            accommodation=more_generous(
+                self.accommodation if assessment else self._chosen_time(), self.granted(self._trainee_name())
+            ),
         )
+
+    def _trainee_name(self) -> str:
+        return self.query_one("#trainee", Input).value.strip()
 
     def _chosen_time(self) -> Accommodation:
         value = self.query_one("#more-time", Select).value
@@ -192,6 +236,8 @@ class BriefingScreen(Screen[Settings | None]):
     @on(Button.Pressed, "#begin")
     @on(Input.Submitted, "#trainee")
     def _begin(self) -> None:
+        if granted := GRANTED_WORDS[self.granted(self._trainee_name())]:
+            self.app.notify(granted, timeout=8, markup=False)  # said again: Enter in the name box begins at once
         self.dismiss(self.settings())
 
     @on(Button.Pressed, "#back")

@@ -33,7 +33,7 @@ class MeterBar(Widget):
 
     DEFAULT_CSS = """
     MeterBar { height: 1; layout: horizontal; }
-    MeterBar > .bar-label { text-wrap: nowrap; text-overflow: ellipsis; }
+    MeterBar > .bar-label { text-wrap: nowrap; text-overflow: ellipsis; padding-right: 1; }
     MeterBar > .bar-track { width: 1fr; min-width: 4; }
     MeterBar > .bar-value { width: 4; text-align: right; }
     MeterBar > .bar-change { width: 5; text-align: right; }

@@ -16,6 +16,12 @@ from simulator.records.recorder import EXPORTED
 from simulator.tui.review.data import ReviewData
 from simulator.tui.review.text import outcome_class, plain, rating_class, rating_word
 
+TIME_WORDS = {
+    "1.5x": "time accommodation 1.5x (one and a half times as long)",
+    "2x": "time accommodation 2x (twice as long)",
+    "off": "time accommodation: no time limits",
+}
+"""A run's time accommodation in its summary line (none says nothing)."""
 REFLECTION_LABELS = {"reaction": "How it felt", "plus": "What went well", "delta": "What I would change"}
 
 
@@ -71,6 +77,7 @@ class RunRecordScreen(Screen[None]):
                     f"Run {r.id} · {self.data.shown_name(r.trainee) or '(no name)'} · "
                     f"{r.scenario_title or r.scenario_id} (file version {r.scenario_digest[:12]}) · {r.mode}"
                     f"{' with time limits' if r.time_limits and r.mode == 'practice' else ''} · "
+                    f"{TIME_WORDS[r.accommodation] + ' · ' if r.accommodation in TIME_WORDS else ''}"
                     f"seed {r.seed} · started {r.started_at[:16].replace('T', ' ')} UTC"
                 ),
                 classes="summary",
