@@ -8,7 +8,8 @@ The parts, each in one place:
 
 - `Guard`: who may use the server (the Host and Origin checks every request passes).
 - `Capacity` and `Room`: how many sessions run at once, and whether another fits.
-- `make_server`: the routes, and each tab's process started, watched and ended.
+- `make_server`: the routes, and each tab's process started, watched and ended; beside
+  them, the web page's (`simulator.web`), whose runs live in this process.
 - `session`: what runs in a tab's process: the app, then the run closed in the
   records however the tab ends, and the process ending with its server.
 
@@ -39,6 +40,7 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     from simulator.play.run import Run
     from simulator.tui.app import GroupSimApp
+    from simulator.web import WebOptions
 
 # Hosts that mean "every interface of this machine".
 WILDCARDS = ("0.0.0.0", "::")
@@ -373,13 +375,14 @@ def start_up_message(
 
 
 # -- the server --------------------------------------------------------------------
-def session_command(db: Path, target: str | None, parent: int | None = None) -> str:
+def session_command(db: Path, target: str | None, parent: int | None = None, options: tuple[str, ...] = ()) -> str:
     """The shell command textual-serve runs for each browser tab.
 
     `parent` is the server's process id (default: this process): the tab's process
-    ends when that process does.
+    ends when that process does. `options` are the supervisor's for every run
+    (`--say-first`, `--time-accommodation X`).
     """
-    argv = [sys.executable, "-m", "simulator.serve", "--db", str(db)]
+    argv = [sys.executable, "-m", "simulator.serve", "--db", str(db), *options]
     if sys.platform == "win32":  # pragma: no cover - textual-serve runs it through cmd.exe, the tab's parent there
         return subprocess.list2cmdline(argv if target is None else [*argv, "--", target])
     # `exec`: the shell becomes the app, so the process textual-serve started is the
@@ -392,14 +395,26 @@ def session_command(db: Path, target: str | None, parent: int | None = None) -> 
 
 
 def serve(
-    command: str, host: str, port: int, *, public_url: str | None = None, max_sessions: int | None = None
+    command: str,
+    host: str,
+    port: int,
+    *,
+    public_url: str | None = None,
+    max_sessions: int | None = None,
+    web_options: WebOptions | None = None,
 ) -> None:
     """Serve until Ctrl+C, SIGTERM or SIGHUP. Raises OSError when the address cannot be bound."""
-    make_server(command, host, port, public_url=public_url, max_sessions=max_sessions).serve()
+    make_server(command, host, port, public_url=public_url, max_sessions=max_sessions, web_options=web_options).serve()
 
 
 def make_server(
-    command: str, host: str, port: int, *, public_url: str | None = None, max_sessions: int | None = None
+    command: str,
+    host: str,
+    port: int,
+    *,
+    public_url: str | None = None,
+    max_sessions: int | None = None,
+    web_options: WebOptions | None = None,
 ) -> Any:
     """A textual-serve `Server` that runs `command` per tab, within `Room(max_sessions)`, behind a `Guard`.
 
@@ -407,6 +422,10 @@ def make_server(
     browser used (or `public_url`), so it works however the server is reached; it
     fetches nothing from other sites (see `TEMPLATES`), so it works offline; no
     folder is listed; and when the room is full a new tab is told so in words.
+
+    With `web_options`, the web page (`simulator.web`) is served beside it under /web/,
+    behind the same guard, and the app's page is also at /terminal; `web_options.page`
+    says what / shows ("terminal": the app's page, as without `web_options`).
     """
     import asyncio
 
@@ -420,6 +439,11 @@ def make_server(
     full_words = {"title": Room.FULL_TITLE, "text": Room.FULL_TEXT}
     guard = Guard(host, fixed)
     room = Room(max_sessions if max_sessions is not None else Capacity.of_this_computer().default())
+    page = None
+    if web_options is not None:
+        from simulator.web import WebPage
+
+        page = WebPage(web_options)
 
     @web.middleware
     async def guarded(request: web.Request, handler: Any) -> web.StreamResponse:
@@ -437,16 +461,20 @@ def make_server(
 
         async def _make_app(self) -> web.Application:
             # textual-serve's routes, every one behind the guard, and no folder listed.
-            app = web.Application(middlewares=[guarded])
+            app = web.Application(middlewares=[guarded] + ([page.middleware()] if page is not None else []))
             aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
+            first = self.handle_index if page is None or page.options.page == "terminal" else page.home
             app.add_routes(
                 [
-                    web.get("/", self.handle_index, name="index"),
+                    web.get("/", first, name="index"),
                     web.get("/ws", self.handle_websocket, name="websocket"),
                     web.get("/download/{key}", self.handle_download, name="download"),
                     web.static("/static", self.statics_path, show_index=False, name="static"),
                 ]
             )
+            if page is not None:  # the web page, and the app's page at an address of its own
+                app.add_routes([web.get("/terminal", self.handle_index, name="terminal"), *page.routes()])
+                app.on_cleanup.append(page.close)
             app.on_startup.append(self.on_startup)
             app.on_shutdown.append(self.on_shutdown)
             return app
@@ -714,6 +742,8 @@ def session(argv: list[str] | None = None) -> int:
     p.add_argument("target", nargs="?")
     p.add_argument("--db", required=True)
     p.add_argument("--parent", type=int, help="the server's process id: this session ends when it does")
+    p.add_argument("--say-first", action="store_true")
+    p.add_argument("--time-accommodation", choices=("none", "1.5x", "2x", "off"), default="none")
     args = p.parse_args(argv)
     parent = args.parent if args.parent is not None else os.getppid()
     if not end_with_parent(parent):
@@ -733,7 +763,13 @@ def session(argv: list[str] | None = None) -> int:
         _say(f"cannot open a session: {exc}")
         return 1
     with recorder:
-        app = make_app(found, observe=RunRecorder.factory(recorder))
+        app = make_app(
+            found,
+            observe=RunRecorder.factory(recorder),
+            say_first=args.say_first,
+            accommodation=args.time_accommodation,
+            granted=recorder.accommodation_for,  # a trainee's grant in the records counts here too
+        )
 
         def give_up() -> None:
             _say("the server is gone and the session did not end; ending it")

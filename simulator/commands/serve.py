@@ -3,6 +3,7 @@
     groupsim serve                               http://127.0.0.1:8000, this computer only
     groupsim serve --port 8080 --db cohort.db    every run recorded in cohort.db
     groupsim serve my-scenarios/ --host 0.0.0.0  every network interface (read the warning)
+    groupsim serve --page choose                 / offers the accessible web page and the full-screen app
 
 It listens on the loopback address unless --host says otherwise, so only this
 computer can open it. There is no sign-in: to serve trainees over a network, do it
@@ -10,6 +11,11 @@ on one you trust, or behind a proxy that asks for one (and pass --public-url).
 Every tab records into the same database (--db, else $GROUPSIM_DB, else the default).
 At most --max-sessions tabs run at once (by default as many as this computer's free
 memory allows); past that, a new tab is asked to try again in a minute.
+
+Beside the full-screen app, the web page (/web/) plays the same scenarios as plain HTML
+pages, for screen readers, the keyboard alone and zoom; its runs live in the server
+itself, at most --web-runs at once. --page says what the first page (/) is: the app
+(terminal), the web page (web), or a page offering both (choose).
 """
 
 from __future__ import annotations
@@ -17,8 +23,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 HELP = "serve the app to web browsers, one session per tab"
+
+DEFAULT_PAGE = "choose"
+"""What / shows unless --page says otherwise."""
 
 
 def _port(text: str) -> int:
@@ -38,6 +48,16 @@ def _count(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"not a number of sessions (1 or more): {text!r}")
+    return value
+
+
+def _runs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a number of runs (1 or more): {text!r}")
     return value
 
 
@@ -63,6 +83,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="how many browser tabs may run at once (default: as many as this computer's free memory allows,"
         " about 60 MB each); a tab past that is asked to try again in a minute",
     )
+    p.add_argument(
+        "--page",
+        choices=("choose", "web", "terminal"),
+        default=DEFAULT_PAGE,
+        help="what the first page (/) is: a page offering both (choose), the accessible web page (web),"
+        f" or the full-screen app (terminal); the others stay at /web/ and /terminal (default: {DEFAULT_PAGE})",
+    )
+    p.add_argument(
+        "--web-runs",
+        metavar="N",
+        type=_runs,
+        default=500,
+        help="how many browsers' runs the web page holds at once (default: 500); a browser past that"
+        " is asked to try again in a minute",
+    )
+    from simulator.commands.play import add_trainee_options
+
+    add_trainee_options(p)
     from simulator.commands.report import add_db_argument
 
     add_db_argument(p)
@@ -79,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         serve,
         session_command,
         start_up_message,
+        url_for,
     )
 
     prog = "groupsim serve"
@@ -118,9 +157,38 @@ def run(args: argparse.Namespace) -> int:
         if only is not None
         else f"{playable} scenario{'s' if playable != 1 else ''} from {target or 'the shipped library'}"
     )
+    public = urlsplit(args.public_url) if args.public_url else None
+    base = public.path.rstrip("/") if public is not None else ""
+    room.append(
+        "The web page, for screen readers, the keyboard alone and zoom, is at "
+        f"{args.public_url.rstrip('/') if args.public_url else url_for(args.host, args.port)}/web/"
+        f" (at most {args.web_runs} of its runs at once: --web-runs)."
+    )
     print(start_up_message(args.host, args.port, db, f"serving {what}", args.public_url, room), flush=True)
+    from simulator.web import WebOptions
+
+    web_options = WebOptions(
+        db=db,
+        found=found,
+        page=args.page,
+        say_first_required=args.say_first,
+        accommodation=args.time_accommodation,
+        capacity=args.web_runs,
+        base=base,
+        secure_cookies=public is not None and public.scheme.lower() == "https",
+    )
+    trainee: tuple[str, ...] = ("--time-accommodation", args.time_accommodation)
+    if args.say_first:
+        trainee += ("--say-first",)
     try:
-        serve(session_command(db, target), args.host, args.port, public_url=args.public_url, max_sessions=max_sessions)
+        serve(
+            session_command(db, target, options=trainee),
+            args.host,
+            args.port,
+            public_url=args.public_url,
+            max_sessions=max_sessions,
+            web_options=web_options,
+        )
     except OSError as exc:  # the port was taken between the check and the bind
         print(f"{prog}: {describe_bind_error(exc, args.host, args.port)}", file=sys.stderr)
         return 1

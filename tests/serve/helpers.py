@@ -55,7 +55,20 @@ def serving(tmp_path: Path, *extra: str, clean_exit: bool = True):
     log = tmp_path / "serve.log"
     with open(log, "w") as out:  # a file, not a pipe: access logs must never fill a buffer and stall the server
         proc = subprocess.Popen(
-            [sys.executable, "-m", "simulator", "serve", "--port", str(port), "--db", str(db), *extra],
+            # These tests drive the full-screen app's page at "/" (the first page by default offers both).
+            [
+                sys.executable,
+                "-m",
+                "simulator",
+                "serve",
+                "--port",
+                str(port),
+                "--db",
+                str(db),
+                "--page",
+                "terminal",
+                *extra,
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=tmp_path,
