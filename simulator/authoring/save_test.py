@@ -15,16 +15,14 @@ unchanged and the new one must pass; the file is then replaced in one step.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from simulator.authoring.emit import scalar
+from simulator.authoring.files import replace_file
 from simulator.authoring.loader import load_text
 from simulator.authoring.scenario_tests import run_test
 from simulator.engine.model import NOWHERE, Scenario, ScenarioTest
@@ -148,7 +146,7 @@ def save_test(
     if hashlib.sha256(_read(path)).hexdigest() != expected:  # changed while we worked
         raise _changed(path)
     try:
-        _replace(path, new_text.encode("utf-8"))
+        replace_file(path, new_text.encode("utf-8"))
     except OSError as exc:
         raise SaveTestError(f"cannot write '{path}': {exc.strerror or exc}; the file is unchanged") from None
     return SavedTest(path, name, line, added)
@@ -312,21 +310,3 @@ def _insert(
     added = block(2, 4)
     head = newline + "tests:                            # checks that 'groupsim test' runs" + newline
     return text + head + added, text.count("\n") + 3, added
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write `data` over `path` all at once: a new file beside it, renamed over it, so an
-    interruption leaves the old file or the new one, never half of each."""
-    target = path.resolve()  # through a link, the file it points to
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

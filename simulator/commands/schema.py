@@ -13,15 +13,10 @@ exactly as it was):
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
-import tempfile
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 HELP = "print the scenario format's JSON Schema, or write the editor header into scenario files"
-SUFFIXES = (".yaml", ".yml")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -43,26 +38,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _files(paths: Iterable[str]) -> Iterator[Path | str]:
-    """Each file named, and each *.yaml / *.yml file in a folder named (hidden ones left
-    out); a name that does not exist is yielded as a str."""
-    for name in paths:
-        p = Path(name)
-        if p.is_dir():
-            yield from sorted(
-                f
-                for f in p.rglob("*")
-                if f.suffix in SUFFIXES
-                and f.is_file()
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
-        elif p.exists():
-            yield p
-        else:
-            yield name
-
-
 def _write_headers(paths: list[str]) -> int:
+    from simulator.authoring.files import replace_file
+    from simulator.authoring.validate import scenario_files
     from simulator.schema import find_header, header_for, header_target, with_header
 
     failed = False
@@ -73,7 +51,7 @@ def _write_headers(paths: list[str]) -> int:
         failed = True
         print(f"groupsim schema: {where}: {message}", file=sys.stderr)
 
-    for path in _files(paths):
+    for path in scenario_files(Path(p) for p in paths):
         seen += 1
         if isinstance(path, str):
             problem(path, "no such file or folder")
@@ -98,7 +76,7 @@ def _write_headers(paths: list[str]) -> int:
             continue
         old = find_header(text)
         try:
-            _replace(path, new.encode("utf-8"))
+            replace_file(path, new.encode("utf-8"))
         except OSError as exc:
             problem(path, f"cannot write it: {exc.strerror or exc}; the file is unchanged")
             continue
@@ -112,21 +90,3 @@ def _write_headers(paths: list[str]) -> int:
         print(f"groupsim schema: no scenario files (*.yaml) in {', '.join(paths)}", file=sys.stderr)
         return 1
     return 1 if failed else 0
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write `data` over `path` all at once: a new file beside it, renamed over it, so an
-    interruption leaves the old file or the new one, never half of each."""
-    target = path.resolve()  # through a link, the file it points to
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
