@@ -93,6 +93,24 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     LIBYAML = False
 
 FORMAT_VERSION = 1
+STATE_KEYS = ("title", "narration", "lines", "prompt", "time_limit", "on_timeout", "order", "choices", "next", "ending")
+"""The keys a state may have, in the order emitted files and Twine exports write them."""
+CHOICE_KEYS = (
+    "text",
+    "rating",
+    "effects",
+    "set",
+    "unset",
+    "feedback",
+    "refs",
+    "competencies",
+    "when",
+    "phrasings",
+    "goto",
+)
+"""The keys a choice may have, in that order."""
+TIMEOUT_KEYS = ("goto", "rating", "effects", "set", "unset", "feedback", "refs", "competencies")
+"""The keys of what a time-out does (`on_timeout` as a mapping), in that order."""
 READING_SPEED = 200
 """Words a minute a trainee reads, for the time a timed decision needs."""
 THINKING_TIME = 15
@@ -1296,19 +1314,8 @@ class _Reader:
         return tuple(out)
 
     # -- states --------------------------------------------------------------------
-    STATE_KEYS = (
-        "title",
-        "narration",
-        "lines",
-        "prompt",
-        "time_limit",
-        "on_timeout",
-        "order",
-        "choices",
-        "next",
-        "ending",
-    )
-    TIMEOUT_KEYS = ("goto", "rating", "effects", "set", "unset", "feedback", "refs", "competencies")
+    STATE_KEYS = STATE_KEYS
+    TIMEOUT_KEYS = TIMEOUT_KEYS
 
     def state(self, knode: ScalarNode, vnode: Node) -> State | None:
         sid = knode.value
@@ -1511,19 +1518,7 @@ class _Reader:
                 out.append(Line(speaker, text, self.pos(knode), when))
         return tuple(out)
 
-    CHOICE_KEYS = (
-        "text",
-        "rating",
-        "effects",
-        "set",
-        "unset",
-        "feedback",
-        "refs",
-        "competencies",
-        "when",
-        "phrasings",
-        "goto",
-    )
+    CHOICE_KEYS = CHOICE_KEYS
 
     def choice(self, node: Node, number: int, sid: str) -> Choice | None:
         where = f"choice {number} of state '{sid}'"

@@ -37,7 +37,15 @@ from typing import Any, cast
 
 from simulator.authoring.diagnostics import Diagnostic, Severity
 from simulator.authoring.emit import Commented, dump, scalar, scenario_doc
-from simulator.authoring.loader import SCHEMA_HEADER, SLUG, STATE_ID, load_text
+from simulator.authoring.loader import (
+    CHOICE_KEYS,
+    SCHEMA_HEADER,
+    SLUG,
+    STATE_ID,
+    STATE_KEYS,
+    TIMEOUT_KEYS,
+    load_text,
+)
 from simulator.engine.model import OUTCOMES, RATINGS, Scenario
 
 STORY_FORMAT = "Harlowe"
@@ -797,23 +805,6 @@ class Imported:
     @property
     def ok(self) -> bool:
         return not any(d.severity == "error" for d in self.diagnostics)
-
-
-STATE_KEYS = ("title", "narration", "lines", "prompt", "time_limit", "on_timeout", "order", "choices", "next", "ending")
-CHOICE_KEYS = (
-    "text",
-    "rating",
-    "effects",
-    "set",
-    "unset",
-    "feedback",
-    "refs",
-    "competencies",
-    "when",
-    "phrasings",
-    "goto",
-)
-TIMEOUT_KEYS = ("goto", "rating", "effects", "set", "unset", "feedback", "refs", "competencies")
 
 
 @dataclass(slots=True)
