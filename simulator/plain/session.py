@@ -24,6 +24,7 @@ from simulator.engine.transcript import Entry, state_entries, step_entries
 from simulator.play.debrief import REFLECTION_PROMPTS, debrief_items, question_key, turning_points
 from simulator.play.run import ObserverFactory, Run, Stopwatch
 from simulator.play.settings import GRANTED_WORDS, Accommodation, GrantLookup, Settings, more_generous, no_grant
+from simulator.play.text import moved_in_words as moving
 from simulator.play.text import visible
 
 Ask = Callable[[str], "str | None"]
@@ -405,21 +406,9 @@ def _written(texts: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in texts.items() if v.strip()}
 
 
-def _name(sc: Scenario, key: str) -> str:
-    """A meter's label, or "Maria's trust" for a member."""
-    if key in sc.members:
-        return f"{sc.members[key].name}'s trust"
-    return sc.label(key)
-
-
 def moved_in_words(sc: Scenario, key: str, before: int, after: int) -> str:
-    """'Trust rose from 56 to 62', 'Maria's trust fell from 58 to 53', 'Cohesion stayed at 40'."""
-    name = _name(sc, key)
-    if after > before:
-        return visible(f"{name} rose from {before} to {after}")
-    if after < before:
-        return visible(f"{name} fell from {before} to {after}")
-    return visible(f"{name} stayed at {after}")
+    """'Trust rose from 56 to 62', shown safely in a terminal."""
+    return visible(moving(sc, key, before, after))
 
 
 def changes_in_words(sc: Scenario, step: Step) -> str:

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from simulator.engine.model import Scenario
 
 # Line feed and tab are text; every other C0 control, DEL and the C1 controls are not.
 _C0_C1 = "".join(chr(c) for c in (*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)))
@@ -59,3 +63,21 @@ def describe(ch: str) -> str:
 def unsafe_characters(text: str) -> list[tuple[int, str]]:
     """Each control character in `text` (but line feed and tab) as (offset, `describe(ch)`)."""
     return [(m.start(), describe(m.group())) for m in _UNSAFE.finditer(text)]
+
+
+def value_name(sc: Scenario, key: str) -> str:
+    """A meter's label, or "Maria's trust" for a member."""
+    if key in sc.members:
+        return f"{sc.members[key].name}'s trust"
+    return sc.label(key)
+
+
+def moved_in_words(sc: Scenario, key: str, before: int, after: int) -> str:
+    """'Trust rose from 56 to 62', 'Maria's trust fell from 58 to 53', 'Cohesion stayed at 40'
+    (as written: each front end makes it safe for its own screen)."""
+    name = value_name(sc, key)
+    if after > before:
+        return f"{name} rose from {before} to {after}"
+    if after < before:
+        return f"{name} fell from {before} to {after}"
+    return f"{name} stayed at {after}"

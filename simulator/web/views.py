@@ -17,7 +17,8 @@ from simulator.engine.session import Session, Step
 from simulator.engine.transcript import Entry
 from simulator.play.debrief import DebriefItem
 from simulator.play.settings import Accommodation
-from simulator.play.text import visible
+from simulator.play.text import moved_in_words as moving
+from simulator.play.text import value_name, visible
 
 RATING_WORDS = {"recommended": "Recommended", "acceptable": "Acceptable", "risky": "Risky", "harmful": "Harmful"}
 OUTCOME_WORDS = {"strong": "A strong outcome", "mixed": "A mixed outcome", "poor": "A poor outcome"}
@@ -78,21 +79,9 @@ def passage(sc: Scenario, entries: Iterable[Entry]) -> list[Said]:
 
 
 # -- what moved ----------------------------------------------------------------------
-def value_name(sc: Scenario, key: str) -> str:
-    """A meter's label, or "Ana's trust" for a member."""
-    if key in sc.members:
-        return f"{sc.members[key].name}'s trust"
-    return sc.label(key)
-
-
 def moved_in_words(sc: Scenario, key: str, before: int, after: int) -> str:
-    """'Trust rose from 56 to 62', 'Ana's trust fell from 58 to 53', 'Cohesion stayed at 40'."""
-    name = value_name(sc, key)
-    if after > before:
-        return flat(f"{name} rose from {before} to {after}")
-    if after < before:
-        return flat(f"{name} fell from {before} to {after}")
-    return flat(f"{name} stayed at {after}")
+    """'Trust rose from 56 to 62', as one line of page text."""
+    return flat(moving(sc, key, before, after))
 
 
 def changes_in_words(sc: Scenario, step: Step) -> list[str]:
