@@ -241,11 +241,13 @@ async def tab(base: str, go: asyncio.Event, leave: asyncio.Event, record: Tab) -
 
 
 # -- the whole run -----------------------------------------------------------------------------
-def start_server(folder: Path, port: int, sessions: int, web_runs: int) -> subprocess.Popen[bytes]:
+def start_server(folder: Path, port: int, sessions: int, web_runs: int, warm: int = 0) -> subprocess.Popen[bytes]:
     log = (folder / "server.log").open("wb")
     argv = [str(GROUPSIM), "serve", str(SCENARIO), "--host", "127.0.0.1", "--port", str(port),
             "--db", str(folder / "records.db"), "--page", "choose",
             "--max-sessions", str(sessions), "--web-runs", str(web_runs)]  # fmt: skip
+    if warm:
+        argv += ["--warm", str(warm)]
     return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -326,13 +328,14 @@ async def main(args: argparse.Namespace) -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     sessions = max(args.terminal + 5, 10)
-    server = start_server(folder, port, sessions, max(500, args.web + 10))
+    server = start_server(folder, port, sessions, max(500, args.web + 10), args.warm)
     rows: list[list[str]] = []
     load_start = Path("/proc/loadavg").read_text().split()[:3]
     began = time.monotonic()
     try:
         await wait_until_up(base, server)
         say(f"groupsim serve (pid {server.pid}) is up at {base}; records in {folder / 'records.db'}")
+        await settle(server.pid, args.warm)  # the sessions started ahead are up before anyone arrives
 
         # 1. The web page.
         made = 0
@@ -362,12 +365,13 @@ async def main(args: argparse.Namespace) -> int:
                      f"{per_mb:.2f}", str(len(errors)), str(lost)])  # fmt: skip
         rows.append(["  crowd / alone", "", ratio(med, alone.first_screen), ratio(top, alone.first_screen), "", "", ""])
 
-        # 2. The full-screen app.
+        # 2. The full-screen app (with --warm, once the sessions started ahead are all up).
+        await settle(server.pid, args.warm)
         one, one_peak = await tabs_until_drawn(base, server.pid, 1)
         t1 = one[0]
         say(f"terminal, one alone: first output {secs(t1.first_output)} s, first screen {secs(t1.first_screen)} s, "
             f"errors {t1.errors}, RSS {one_peak / 1024:.0f} MB")  # fmt: skip
-        await wait_for_no_tabs(server.pid)
+        await settle(server.pid, args.warm)
         say(f"terminal, {args.terminal} at once ...")
         tabs, tab_peak = await tabs_until_drawn(base, server.pid, args.terminal)
         terrors = [e for t in tabs for e in t.errors]
@@ -381,7 +385,7 @@ async def main(args: argparse.Namespace) -> int:
                      f"{tab_peak / 1024 / max(1, args.terminal):.0f}", str(len(terrors)), "—"])  # fmt: skip
         rows.append(["  crowd / alone", "", ratio(tmed, t1.first_screen), ratio(ttop, t1.first_screen), "", "", ""])
         rows.append(["  (first output, any bytes)", str(args.terminal), secs(omed), secs(otop), "", "", ""])
-        await wait_for_no_tabs(server.pid)
+        await settle(server.pid, args.warm)
     finally:
         stop_server(server)
         shutil.rmtree(folder, ignore_errors=True)
@@ -414,10 +418,48 @@ async def wait_for_no_tabs(server: int, limit: float = 30.0) -> None:
         await asyncio.sleep(0.2)
 
 
+def tab_processes(server: int) -> int:
+    """How many of the server's descendants run a tab's session (`python -m simulator.serve`)."""
+    count = 0
+    for pid in descendants(server):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        count += b"simulator.serve" in argv
+    return count
+
+
+def cpu_seconds(server: int) -> float:
+    """CPU time used so far by the server's descendants (user + system)."""
+    total = 0
+    for pid in descendants(server):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def settle(server: int, warm: int, limit: float = 180.0) -> None:
+    """Until no tab is open: only the `warm` sessions started ahead are running (none without
+    --warm), and they have finished starting (together they use under a fifth of a CPU)."""
+    end = time.monotonic() + limit
+    while tab_processes(server) != warm and time.monotonic() < end:
+        await asyncio.sleep(0.2)
+    while warm and time.monotonic() < end:
+        before = cpu_seconds(server)
+        await asyncio.sleep(1.0)
+        if cpu_seconds(server) - before < 0.2:
+            break
+
+
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--web", type=int, default=300, metavar="N", help="trainees on the web page at once (300)")
     p.add_argument("--terminal", type=int, default=40, metavar="M", help="full-screen app tabs at once (40)")
+    p.add_argument("--warm", type=int, default=0, metavar="W", help="serve --warm W: sessions started ahead (0)")
     p.add_argument("--timeout", type=float, default=300.0, help="the whole run's limit in seconds (300)")
     a = p.parse_args()
     try:

@@ -402,9 +402,12 @@ def serve(
     public_url: str | None = None,
     max_sessions: int | None = None,
     web_options: WebOptions | None = None,
+    warm: int = 0,
 ) -> None:
     """Serve until Ctrl+C, SIGTERM or SIGHUP. Raises OSError when the address cannot be bound."""
-    make_server(command, host, port, public_url=public_url, max_sessions=max_sessions, web_options=web_options).serve()
+    make_server(
+        command, host, port, public_url=public_url, max_sessions=max_sessions, web_options=web_options, warm=warm
+    ).serve()
 
 
 def make_server(
@@ -415,8 +418,12 @@ def make_server(
     public_url: str | None = None,
     max_sessions: int | None = None,
     web_options: WebOptions | None = None,
+    warm: int = 0,
 ) -> Any:
     """A textual-serve `Server` that runs `command` per tab, within `Room(max_sessions)`, behind a `Guard`.
+
+    With `warm`, that many tab processes are kept started ahead (`Warm`), so a class
+    opening the link at once does not wait for each to start.
 
     Unlike textual-serve's default, the page points its websocket at the address the
     browser used (or `public_url`), so it works however the server is reached; it
@@ -433,12 +440,85 @@ def make_server(
     import jinja2
     from aiohttp import WSCloseCode, web
     from textual_serve.app_service import AppService
+    from textual_serve.download_manager import DownloadManager
     from textual_serve.server import Server, to_int
 
     fixed = public_url.rstrip("/") if public_url else None
     full_words = {"title": Room.FULL_TITLE, "text": Room.FULL_TEXT}
     guard = Guard(host, fixed)
     room = Room(max_sessions if max_sessions is not None else Capacity.of_this_computer().default())
+
+    class Warm:
+        """Tab processes started ahead of need, at 80x24, kept `size` strong in the background.
+
+        A tab takes one if one is ready (and tells it its real size); each taken is replaced.
+        Starting a process is what a tab waits for (about half a CPU-second); a warm one has
+        already drawn its first screen into its pipe."""
+
+        def __init__(self, size: int) -> None:
+            self.size = size
+            self.ready: list[Any] = []
+            self.starting = 0
+            self.closed = False
+            self.tasks: set[asyncio.Task[None]] = set()
+
+        def fill(self) -> None:
+            while not self.closed and len(self.ready) + self.starting < self.size:
+                self.starting += 1
+                task = asyncio.get_running_loop().create_task(self._start_one())
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+
+        async def _start_one(self) -> None:
+            try:
+                # textual-serve's own way of starting a tab's process (its environment included).
+                starter = AppService(
+                    command, write_bytes=_ignore, write_str=_ignore, close=_nothing, download_manager=DownloadManager()
+                )
+                process = await starter._open_app_process(80, 24)
+            except OSError as exc:
+                print(f"groupsim serve: could not start a session ahead: {exc.strerror or exc}", flush=True)
+                return
+            finally:
+                self.starting -= 1
+            if self.closed:
+                await _stop(process)
+            else:
+                self.ready.append(process)
+
+        def take(self) -> Any | None:
+            """A started process still running, or None."""
+            while self.ready:
+                process = self.ready.pop(0)
+                if process.returncode is None:
+                    self.fill()
+                    return process
+            self.fill()
+            return None
+
+        async def close(self) -> None:
+            self.closed = True
+            for task in list(self.tasks):
+                task.cancel()
+            for process in self.ready:
+                await _stop(process)
+            self.ready.clear()
+
+    pool = Warm(warm) if warm > 0 else None
+
+    class TabService(AppService):
+        """textual-serve's service for a tab, taking a warm process when one is ready."""
+
+        async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
+            process = pool.take() if pool is not None else None
+            if process is None:
+                return await super()._open_app_process(width, height)
+            self._process = process
+            self._stdin = process.stdin
+            if (width, height) != (80, 24):
+                await self.set_terminal_size(width, height)
+            return process
+
     page = None
     if web_options is not None:
         from simulator.web import WebPage
@@ -485,12 +565,16 @@ def make_server(
             if hasattr(signal, "SIGHUP"):
                 with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
                     asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.request_exit)
+            if pool is not None:
+                pool.fill()
 
         async def on_shutdown(self, app: web.Application) -> None:
             # Close every open tab, so each handler below ends its app and waits for it
             # before the event loop closes (else stopping the server leaves processes behind).
             for ws in list(self.tabs):
                 await ws.close(code=WSCloseCode.GOING_AWAY, message=b"groupsim serve stopped")
+            if pool is not None:
+                await pool.close()
 
         def _base(self, request: web.Request) -> str:
             return fixed or f"{request.scheme}://{request.host}"
@@ -532,7 +616,7 @@ def make_server(
             async def close() -> None:
                 await websocket.close()
 
-            service = AppService(
+            service = TabService(
                 self.command,
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
@@ -559,6 +643,22 @@ def make_server(
                     self.room.leave()
                     await websocket.close()
             return websocket
+
+    async def _ignore(data: Any) -> None:
+        return None
+
+    async def _nothing() -> None:
+        return None
+
+    async def _stop(process: Any) -> None:
+        """End a warm process no tab took: told, then made to."""
+        for stop in (process.terminate, process.kill):
+            if process.returncode is not None:
+                break
+            with contextlib.suppress(ProcessLookupError):
+                stop()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(process.wait(), GRACE_S)
 
     async def _end_tab(service: Any) -> None:
         """Ask the tab's app to quit; past the grace period, SIGTERM (its run is closed in the

@@ -84,6 +84,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         " about 60 MB each); a tab past that is asked to try again in a minute",
     )
     p.add_argument(
+        "--warm",
+        metavar="N",
+        type=int,
+        default=0,
+        help="keep N full-screen sessions started ahead, so a class opening the link at once does not wait"
+        " for each one to start (each holds about 45 MB while it waits; default: 0)",
+    )
+    p.add_argument(
         "--page",
         choices=("choose", "web", "terminal"),
         default=DEFAULT_PAGE,
@@ -188,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
             public_url=args.public_url,
             max_sessions=max_sessions,
             web_options=web_options,
+            warm=max(0, args.warm),
         )
     except OSError as exc:  # the port was taken between the check and the bind
         print(f"{prog}: {describe_bind_error(exc, args.host, args.port)}", file=sys.stderr)

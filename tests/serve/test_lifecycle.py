@@ -293,3 +293,26 @@ def test_close_run_finishes_a_run_left_at_its_ending(tmp_path):
 
 def test_close_run_with_no_run_does_nothing():
     assert close_run(None) is None
+
+
+def test_warm_sessions_are_started_ahead_taken_by_tabs_replaced_and_ended_with_the_server(tmp_path):
+    """`--warm 2`: two tab processes wait before anyone connects; a tab takes one (at its own
+    size), is played as usual, and another is started in its place; stopping the server ends all."""
+    with serving(tmp_path, str(BREACH), "--warm", "2") as (port, db, log, proc):
+        wait_until(lambda: len(apps_running(db)) == 2, "two sessions started ahead")
+        before = set(apps_running(db))
+
+        async def play() -> None:
+            async with Tab.open(port) as tab:
+                await begin_and_decide(tab, "Wen", db)
+                # The tab was served by a process started before it connected ...
+                assert before & set(apps_running(db))
+                # ... and the pool is full again beside it.
+                wait_until(lambda: len(apps_running(db)) == 3, "a warm session started in place of the one taken")
+
+        asyncio.run(asyncio.wait_for(play(), 2 * DEADLINE))
+        assert decisions(db, "Wen") == 1
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=DEADLINE)
+        assert proc.returncode == 0 and "Traceback" not in log.read_text()
+        wait_until(lambda: apps_running(db) == [], "every session, warm or taken, ended with the server")
