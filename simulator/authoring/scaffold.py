@@ -89,7 +89,7 @@ group:                            # the setting, shown before play starts
   setting: Community centre, Tuesday evening   # optional
 content_notes:                    # optional; shown before play, so trainees can prepare
   - Caring for a parent with dementia
-objectives:                       # at least one; what the trainee should practise
+objectives:                       # at least one; what the trainee should practice
   - Protect a member's first disclosure while making room for a late arrival.
   - Respond to lateness without shaming the member who is late.
 reflection:                       # optional; questions asked in the debrief
@@ -128,7 +128,7 @@ states:                           # the moments of the session, each under its o
           Ada's first disclosure comes first. A brief, warm welcome includes Ben without
           letting the interruption take the floor from her.
         refs: [iaswg]             # keys from 'references'
-        competencies: [6, 8]      # CSWE 2022 EPAS competencies (1-9) this practises
+        competencies: [6, 8]      # CSWE 2022 EPAS competencies (1-9) this practices
         phrasings:                # optional; how a trainee might say it in their own words, which
           - Come in Ben, take a seat. Ada, please go on.   # helps 'say it first' match what they
           - welcome him quickly and go back to Ada         # type; never shown to trainees

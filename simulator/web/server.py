@@ -580,7 +580,7 @@ class WebPage:
     # -- the first pages ------------------------------------------------------------------------
     async def first_page(self, request: web.Request) -> web.StreamResponse:
         """/ with `--page choose`: the web page or the full-screen app."""
-        return self.render(request, "first.html", "Choose how to practise", offer=self.offer(request))
+        return self.render(request, "first.html", "Choose how to practice", offer=self.offer(request))
 
     async def home(self, request: web.Request) -> web.StreamResponse:
         """/ with `--page choose` (the first page) or `--page web` (to the library)."""
