@@ -98,6 +98,16 @@ def every(offered: list[Choice]) -> list[Choice]:
     return offered
 
 
+_REACHED: dict[str, object] = {}
+
+
+def reached(s: Scenario):  # type: ignore[no-untyped-def]
+    """`reachability(s)`, worked out once per scenario for the tests below that read it."""
+    if s.digest not in _REACHED:
+        _REACHED[s.digest] = reachability(s)
+    return _REACHED[s.digest]
+
+
 @pytest.fixture(scope="module", params=SHIPPED, ids=lambda p: p.name)
 def scenario(request) -> Scenario:
     return load(request.param)
@@ -114,7 +124,7 @@ def test_validates_clean_under_strict(path):
 
 
 def test_every_state_and_ending_is_reachable(scenario):
-    found = reachability(scenario)
+    found = reached(scenario)
     assert found.complete
     assert set(scenario.states) - found.states == set()
 
@@ -185,7 +195,7 @@ def test_every_decision_offers_three_choices_with_a_model_and_a_mistake(scenario
 
 
 def test_a_recommended_choice_is_on_offer_whenever_a_decision_is_reached(scenario):
-    found = reachability(scenario)
+    found = reached(scenario)
     for st in scenario.states.values():
         if st.choices and st.id in found.states:
             rec = {c.number for c in st.choices if c.rating == "recommended"}
