@@ -14,7 +14,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -199,64 +198,40 @@ class Tab:
 
 
 # -- a real browser ----------------------------------------------------------------
+def _chrome_module():  # type: ignore[no-untyped-def]
+    """tests/web/chrome.py, which starts headless Chromium for both folders' browser tests."""
+    import importlib.util
+    import sys
+
+    name = "web_chrome"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "web" / "chrome.py")
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        sys.modules[name] = module
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return sys.modules[name]
+
+
 @asynccontextmanager
 async def browser(tmp_path: Path, chromium: str):
     """Headless Chromium (at path `chromium`) with one page; yields `call(method, **params)`, a DevTools call on it."""
-    import aiohttp
+    async with _chrome_module().devtools(chromium, tmp_path, width=1280, height=800) as cdp:
+        ids = iter(range(1, 1_000_000))
+        events: list[dict] = []
 
-    profile = tempfile.mkdtemp(dir=tmp_path)
-    process = subprocess.Popen(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--window-size=1280,800",
-            "--remote-debugging-port=0",
-            "about:blank",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        active = Path(profile, "DevToolsActivePort")
-        end = time.monotonic() + DEADLINE
-        while not (active.exists() and len(active.read_text().splitlines()) >= 2):
-            assert time.monotonic() < end, "chromium did not start"
-            await asyncio.sleep(0.1)
-        devtools = int(active.read_text().splitlines()[0])
-        async with aiohttp.ClientSession() as client:
-            pages = await (await client.get(f"http://127.0.0.1:{devtools}/json")).json()
-            page = next(p for p in pages if p["type"] == "page")
-            async with client.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as cdp:
-                ids = iter(range(1, 1_000_000))
-                events: list[dict] = []
+        async def call(method: str, **params):  # type: ignore[no-untyped-def]
+            n = next(ids)
+            await cdp.send_json({"id": n, "method": method, "params": params})
+            async for msg in cdp:
+                data = json.loads(msg.data)
+                if data.get("id") == n:
+                    assert "error" not in data, data
+                    return data.get("result")
+                if "method" in data:
+                    events.append(data)
 
-                async def call(method: str, **params):  # type: ignore[no-untyped-def]
-                    n = next(ids)
-                    await cdp.send_json({"id": n, "method": method, "params": params})
-                    async for msg in cdp:
-                        data = json.loads(msg.data)
-                        if data.get("id") == n:
-                            assert "error" not in data, data
-                            return data.get("result")
-                        if "method" in data:
-                            events.append(data)
-
-                call.events = events  # type: ignore[attr-defined]
-                yield call
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        call.events = events  # type: ignore[attr-defined]
+        yield call
 
 
 async def evaluate(call, expression: str):  # type: ignore[no-untyped-def]

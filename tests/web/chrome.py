@@ -115,8 +115,9 @@ class Chrome:
 
 
 @asynccontextmanager
-async def chromium(path: str, tmp_path: Path, *, width: int = 1000, height: int = 800):
-    """Headless Chromium at `path` with one page; yields a `Chrome` on it, and stops it after."""
+async def devtools(path: str, tmp_path: Path, *, width: int = 1000, height: int = 800):
+    """Headless Chromium at `path` with one blank page; yields the DevTools websocket of
+    that page, and stops the browser after (also used by tests/serve)."""
     import aiohttp
 
     profile = tempfile.mkdtemp(dir=tmp_path)
@@ -151,23 +152,7 @@ async def chromium(path: str, tmp_path: Path, *, width: int = 1000, height: int 
             pages = await (await client.get(f"http://127.0.0.1:{port}/json")).json()
             page = next(p for p in pages if p["type"] == "page")
             async with client.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as ws:
-                chrome = Chrome(ws)
-                try:
-                    await chrome.call("Page.enable")
-                    # A focused window, as a trainee's is (autofocus and :focus-visible behave as on a desktop).
-                    await chrome.call("Emulation.setFocusEmulationEnabled", enabled=True)
-                    await chrome.call(
-                        "Emulation.setDeviceMetricsOverride",
-                        width=width,
-                        height=height,
-                        deviceScaleFactor=1,
-                        mobile=False,
-                    )
-                    yield chrome
-                finally:
-                    chrome._reader.cancel()
-                    with suppress(asyncio.CancelledError):
-                        await chrome._reader
+                yield ws
     finally:
         process.terminate()
         try:
@@ -175,3 +160,26 @@ async def chromium(path: str, tmp_path: Path, *, width: int = 1000, height: int 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@asynccontextmanager
+async def chromium(path: str, tmp_path: Path, *, width: int = 1000, height: int = 800):
+    """Headless Chromium at `path` with one page; yields a `Chrome` on it, and stops it after."""
+    async with devtools(path, tmp_path, width=width, height=height) as ws:
+        chrome = Chrome(ws)
+        try:
+            await chrome.call("Page.enable")
+            # A focused window, as a trainee's is (autofocus and :focus-visible behave as on a desktop).
+            await chrome.call("Emulation.setFocusEmulationEnabled", enabled=True)
+            await chrome.call(
+                "Emulation.setDeviceMetricsOverride",
+                width=width,
+                height=height,
+                deviceScaleFactor=1,
+                mobile=False,
+            )
+            yield chrome
+        finally:
+            chrome._reader.cancel()
+            with suppress(asyncio.CancelledError):
+                await chrome._reader
